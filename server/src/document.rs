@@ -1,0 +1,375 @@
+//! One open document: the rope, its chunks (each with a tree-sitter tree and the scanned
+//! lines), and its version.
+//!
+//! Chunks start only on lines where Markdown's block state resets (see `syntax::carry`),
+//! and among those only where a hash of the line says so, so that chunk boundaries are a
+//! function of nearby text: an edit re-chunks from the chunk it starts in until a boundary
+//! lines up with an old one again, and every other chunk is kept as it was.
+
+use std::borrow::Cow;
+use std::ops::Range;
+use std::sync::Arc;
+
+use ropey::Rope;
+use tree_sitter::{InputEdit, Point, Tree};
+
+use crate::model::line::{scan_line, LineItem};
+use crate::syntax::{self, carry};
+
+/// One reset line in four starts a new chunk (headings always do).
+const BOUNDARY_ONE_IN: u64 = 4;
+/// Documents larger than this are parsed on two threads when opened.
+const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
+
+pub struct Chunk {
+    pub start_line: usize,
+    pub line_count: usize,
+    tree: Tree,
+    pub lines: Arc<[LineItem]>,
+}
+
+pub struct Document {
+    rope: Rope,
+    version: i32,
+    chunks: Vec<Chunk>,
+}
+
+/// A text edit in byte offsets of the document before the edit.
+#[derive(Clone, Debug)]
+pub struct TextEdit {
+    pub range: Option<Range<usize>>,
+    pub text: String,
+}
+
+impl Document {
+    pub fn new(text: &str, version: i32) -> Document {
+        let rope = Rope::from_str(text);
+        let ranges = chunk_ranges(&rope, 0, None).0;
+        let chunks = parse_chunks(&rope, ranges);
+        Document {
+            rope,
+            version,
+            chunks,
+        }
+    }
+
+    pub fn rope(&self) -> &Rope {
+        &self.rope
+    }
+
+    pub fn version(&self) -> i32 {
+        self.version
+    }
+
+    pub fn set_version(&mut self, version: i32) {
+        self.version = version;
+    }
+
+    pub fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    pub fn text(&self) -> String {
+        self.rope.to_string()
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.rope.len_lines()
+    }
+
+    /// The text of a line without its line break.
+    pub fn line(&self, line: usize) -> Cow<'_, str> {
+        line_text(&self.rope, line)
+    }
+
+    /// The scanned item of every line, in order.
+    pub fn line_items(&self) -> impl Iterator<Item = (usize, &LineItem)> {
+        self.chunks
+            .iter()
+            .flat_map(|c| c.lines.iter().enumerate().map(move |(i, l)| (c.start_line + i, l)))
+    }
+
+    /// The tree of each chunk as an S-expression (for comparing against a fresh parse).
+    pub fn trees(&self) -> Vec<(usize, String)> {
+        self.chunks
+            .iter()
+            .map(|c| (c.start_line, c.tree.root_node().to_sexp()))
+            .collect()
+    }
+
+    /// Applies one change. Byte offsets are clamped to the document and to char
+    /// boundaries, so a stale or odd range never panics.
+    pub fn apply(&mut self, edit: &TextEdit) {
+        let Some(range) = &edit.range else {
+            *self = Document::new(&edit.text, self.version);
+            return;
+        };
+        let len = self.rope.len_bytes();
+        let start = self.floor_char_boundary(range.start.min(len));
+        let end = self.floor_char_boundary(range.end.clamp(start, len));
+        self.replace(start, end, &edit.text);
+    }
+
+    fn floor_char_boundary(&self, byte: usize) -> usize {
+        let ch = self.rope.byte_to_char(byte);
+        self.rope.char_to_byte(ch)
+    }
+
+    fn replace(&mut self, start: usize, end: usize, text: &str) {
+        let start_line = self.rope.byte_to_line(start);
+
+        let mut first = self.chunk_index(start_line);
+        if first > 0 && self.chunks[first].start_line == start_line {
+            // The edit may change whether its first line still starts a chunk.
+            first -= 1;
+        }
+        let rope = &mut self.rope;
+        let old_line_count = rope.len_lines();
+        let chunk_start_byte = rope.line_to_byte(self.chunks[first].start_line);
+        let tree_edit = input_edit(rope, chunk_start_byte, self.chunks[first].start_line, start, end, text);
+
+        let start_char = rope.byte_to_char(start);
+        let end_char = rope.byte_to_char(end);
+        rope.remove(start_char..end_char);
+        rope.insert(start_char, text);
+
+        let delta = rope.len_lines() as isize - old_line_count as isize;
+        let new_last_line = rope.byte_to_line(start + text.len());
+
+        let old_starts: Vec<usize> = self.chunks.iter().map(|c| c.start_line).collect();
+        let resync = |line: usize| -> Option<usize> {
+            if line <= new_last_line {
+                return None;
+            }
+            let old_line = (line as isize - delta) as usize;
+            old_starts[first + 1..]
+                .binary_search(&old_line)
+                .ok()
+                .map(|i| first + 1 + i)
+        };
+        let (ranges, resync_at) = chunk_ranges(rope, self.chunks[first].start_line, Some(&resync));
+        let resync_at = resync_at.unwrap_or(self.chunks.len());
+
+        let reuse_tree = ranges.len() == 1 && resync_at == first + 1;
+        let new_chunks: Vec<Chunk> = if reuse_tree {
+            let mut old = self.chunks[first].tree.clone();
+            old.edit(&tree_edit);
+            let range = ranges[0].clone();
+            vec![build_chunk(rope, range, Some(&old))]
+        } else {
+            parse_chunks(rope, ranges)
+        };
+        for chunk in &mut self.chunks[resync_at..] {
+            chunk.start_line = (chunk.start_line as isize + delta) as usize;
+        }
+        self.chunks.splice(first..resync_at, new_chunks);
+    }
+
+    /// The chunk holding `line`.
+    fn chunk_index(&self, line: usize) -> usize {
+        self.chunks
+            .partition_point(|c| c.start_line <= line)
+            .saturating_sub(1)
+    }
+}
+
+fn line_text(rope: &Rope, line: usize) -> Cow<'_, str> {
+    let slice = rope.line(line);
+    let text: Cow<str> = slice.into();
+    match text {
+        Cow::Borrowed(s) => Cow::Borrowed(s.trim_end_matches(['\n', '\r'])),
+        Cow::Owned(mut s) => {
+            let trimmed = s.trim_end_matches(['\n', '\r']).len();
+            s.truncate(trimmed);
+            Cow::Owned(s)
+        }
+    }
+}
+
+/// Lines as the rope counts them: broken at LF, CRLF and a lone CR.
+fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.find(['\n', '\r']) {
+            Some(i) => {
+                let next = if s[i..].starts_with("\r\n") { i + 2 } else { i + 1 };
+                rest = Some(&s[next..]);
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                Some(s)
+            }
+        }
+    })
+}
+
+fn fnv1a(text: &str) -> u64 {
+    text.trim_end()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+}
+
+/// Splits the document into chunk line ranges from `from` (a chunk start) on. With
+/// `resync`, stops at the first boundary it accepts and returns the old chunk index.
+fn chunk_ranges(
+    rope: &Rope,
+    from: usize,
+    resync: Option<&dyn Fn(usize) -> Option<usize>>,
+) -> (Vec<Range<usize>>, Option<usize>) {
+    let total = rope.len_lines();
+    let mut ranges = Vec::new();
+    let mut state = carry::Carry::Normal;
+    let mut previous_blank = from > 0 && carry::is_blank(&line_text(rope, from - 1));
+    let mut chunk_start = from;
+    for line in from..total {
+        let text = line_text(rope, line);
+        if line > chunk_start
+            && state == carry::Carry::Normal
+            && carry::is_reset_line(&text, previous_blank)
+            && (carry::is_atx_heading(&text) || fnv1a(&text) % BOUNDARY_ONE_IN == 0)
+        {
+            ranges.push(chunk_start..line);
+            if let Some(old) = resync.and_then(|r| r(line)) {
+                return (ranges, Some(old));
+            }
+            chunk_start = line;
+        }
+        state = carry::step(state, &text, line == 0);
+        previous_blank = carry::is_blank(&text);
+    }
+    ranges.push(chunk_start..total);
+    (ranges, None)
+}
+
+fn parse_chunks(rope: &Rope, ranges: Vec<Range<usize>>) -> Vec<Chunk> {
+    if rope.len_bytes() < PARALLEL_PARSE_BYTES || ranges.len() < 2 {
+        return ranges.into_iter().map(|r| build_chunk(rope, r, None)).collect();
+    }
+    // Two halves of about equal size in bytes, one per core.
+    let half_bytes = rope.len_bytes() / 2;
+    let split = ranges
+        .partition_point(|r| rope.line_to_byte(r.start) < half_bytes)
+        .clamp(1, ranges.len() - 1);
+    let (left, right) = ranges.split_at(split);
+    std::thread::scope(|scope| {
+        let right = scope.spawn(|| {
+            right
+                .iter()
+                .map(|r| build_chunk(rope, r.clone(), None))
+                .collect::<Vec<_>>()
+        });
+        let mut chunks: Vec<Chunk> = left.iter().map(|r| build_chunk(rope, r.clone(), None)).collect();
+        chunks.extend(right.join().expect("chunk parser thread"));
+        chunks
+    })
+}
+
+fn build_chunk(rope: &Rope, range: Range<usize>, old: Option<&Tree>) -> Chunk {
+    let start_byte = rope.line_to_byte(range.start);
+    let end_byte = if range.end >= rope.len_lines() {
+        rope.len_bytes()
+    } else {
+        rope.line_to_byte(range.end)
+    };
+    let text: Cow<str> = rope.byte_slice(start_byte..end_byte).into();
+    let tree = syntax::parse(&text, old);
+    let line_count = range.len();
+    let classes = syntax::classify(&tree, &text, line_count);
+    let lines: Arc<[LineItem]> = split_lines(&text)
+        .take(line_count)
+        .zip(classes)
+        .map(|(line, class)| scan_line(line, class))
+        .collect();
+    debug_assert_eq!(lines.len(), line_count);
+    Chunk {
+        start_line: range.start,
+        line_count,
+        tree,
+        lines,
+    }
+}
+
+/// The tree-sitter edit for replacing `start..end` with `text`, relative to the chunk
+/// that starts at `chunk_line` (byte `chunk_byte`).
+fn input_edit(rope: &Rope, chunk_byte: usize, chunk_line: usize, start: usize, end: usize, text: &str) -> InputEdit {
+    let point = |byte: usize| {
+        let line = rope.byte_to_line(byte);
+        Point::new(line - chunk_line, byte - rope.line_to_byte(line))
+    };
+    let start_position = point(start);
+    let new_end_position = match text.rfind('\n') {
+        Some(last) => Point::new(
+            start_position.row + text.matches('\n').count(),
+            text.len() - last - 1,
+        ),
+        None => Point::new(start_position.row, start_position.column + text.len()),
+    };
+    InputEdit {
+        start_byte: start - chunk_byte,
+        old_end_byte: end - chunk_byte,
+        new_end_byte: start - chunk_byte + text.len(),
+        start_position,
+        old_end_position: point(end),
+        new_end_position,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn edit(doc: &mut Document, start: usize, end: usize, text: &str) {
+        doc.apply(&TextEdit {
+            range: Some(start..end),
+            text: text.into(),
+        });
+    }
+
+    fn assert_same_as_fresh(doc: &Document) {
+        let fresh = Document::new(&doc.text(), 0);
+        assert_eq!(doc.trees(), fresh.trees());
+        let items: Vec<_> = doc.line_items().map(|(l, i)| (l, i.clone())).collect();
+        let fresh_items: Vec<_> = fresh.line_items().map(|(l, i)| (l, i.clone())).collect();
+        assert_eq!(items, fresh_items);
+    }
+
+    #[test]
+    fn edits_match_a_fresh_parse() {
+        let mut text = String::new();
+        for i in 1..40 {
+            text.push_str(&format!("## Phase {i}: Work\n\n- 1.{i} Group\n  - 1.{i}.1 Add thing\n\n"));
+        }
+        let mut doc = Document::new(&text, 1);
+        assert!(doc.chunks().len() > 10);
+        edit(&mut doc, 10, 10, "x");
+        assert_same_as_fresh(&doc);
+        // Open a fence in the middle: everything after becomes code.
+        let mid = doc.text().find("## Phase 20").unwrap();
+        edit(&mut doc, mid, mid, "```\n");
+        assert_same_as_fresh(&doc);
+        assert!(doc.line_items().filter(|(_, i)| i.node().is_some()).count() < 60);
+        // Close it again.
+        let end = doc.rope().len_bytes();
+        edit(&mut doc, mid, mid + 4, "");
+        assert_same_as_fresh(&doc);
+        edit(&mut doc, 0, end.min(doc.rope().len_bytes()), "");
+        assert_same_as_fresh(&doc);
+    }
+
+    #[test]
+    fn crlf_and_multibyte() {
+        let text = "### Stage 1: CORE – Base\r\n(Dependencies: None | Stage Gate: ok)\r\n\r\n1.1 Set up – env\r\n";
+        let doc = Document::new(text, 1);
+        let nodes: Vec<_> = doc.line_items().filter_map(|(l, i)| i.node().map(|n| (l, n.title.clone()))).collect();
+        assert_eq!(nodes, [(0, "CORE – Base".to_string()), (3, "Set up – env".to_string())]);
+    }
+
+    #[test]
+    fn clamps_bad_ranges() {
+        let mut doc = Document::new("héllo\n", 1);
+        edit(&mut doc, 2, 999, "y");
+        assert_eq!(doc.text(), "hy");
+    }
+}

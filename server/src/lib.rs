@@ -1,0 +1,38 @@
+//! wbs-lsp: checks hierarchical Markdown task lists (Stage.Phase.Task.Subtask.Atomic).
+//!
+//! Data flows one way: text edit -> [`document`] (rope + syntax trees) -> [`model`] (task
+//! tree) -> [`rules`] (findings) -> [`lsp`] (the only layer that knows LSP types).
+
+pub mod check;
+pub mod config;
+pub mod document;
+pub mod lsp;
+pub mod model;
+pub mod rules;
+pub mod syntax;
+
+use std::path::Path;
+
+use config::{Config, MIN_NODES_TO_ANALYSE};
+use document::Document;
+use model::line::LineItem;
+use model::TaskTree;
+use rules::Finding;
+
+/// The findings of a document: the one path shared by the server and `check`.
+pub fn analyze<'a>(lines: impl Iterator<Item = (usize, &'a LineItem)>, config: &Config) -> Vec<Finding> {
+    let tree = TaskTree::from_lines(lines, config.profile);
+    rules::check(&tree, &config.rules)
+}
+
+/// Whether a Markdown document is a task list: its name matches the include globs, or it
+/// has at least three task nodes.
+pub fn is_task_list(path: Option<&Path>, doc: &Document, config: &Config) -> bool {
+    if path.is_some_and(|p| config.includes(p)) {
+        return true;
+    }
+    doc.line_items()
+        .filter(|(_, item)| item.node().is_some())
+        .nth(MIN_NODES_TO_ANALYSE - 1)
+        .is_some()
+}

@@ -1,0 +1,427 @@
+//! The language server: thin handlers over the document store and the analysis.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
+
+use ropey::Rope;
+use tokio::sync::Notify;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::convert::{self, Encoding};
+use crate::config::{self, Config, RawConfig};
+use crate::document::{Document, TextEdit};
+use crate::model::line::LineItem;
+
+pub static SHUTDOWN_RECEIVED: AtomicBool = AtomicBool::new(false);
+
+/// What analysis needs of a document, cheap to take while the store is locked.
+struct Snapshot {
+    version: i32,
+    rope: Rope,
+    chunks: Vec<(usize, Arc<[LineItem]>)>,
+}
+
+impl Snapshot {
+    fn of(doc: &Document) -> Snapshot {
+        Snapshot {
+            version: doc.version(),
+            rope: doc.rope().clone(),
+            chunks: doc.chunks().iter().map(|c| (c.start_line, c.lines.clone())).collect(),
+        }
+    }
+
+    fn line_items(&self) -> impl Iterator<Item = (usize, &LineItem)> {
+        self.chunks
+            .iter()
+            .flat_map(|(start, lines)| lines.iter().enumerate().map(move |(i, l)| (start + i, l)))
+    }
+
+    fn node_count_at_least(&self, n: usize) -> bool {
+        self.line_items().filter(|(_, l)| l.node().is_some()).nth(n - 1).is_some()
+    }
+}
+
+struct CachedConfigFile {
+    modified: Option<SystemTime>,
+    raw: RawConfig,
+}
+
+#[derive(Default)]
+struct Settings {
+    encoding: Encoding,
+    /// The client pulls diagnostics (`textDocument/diagnostic`), so nothing is pushed.
+    pull: bool,
+    folders: Vec<PathBuf>,
+    client: RawConfig,
+    files: HashMap<PathBuf, CachedConfigFile>,
+    /// Configuration errors already shown, so one error is shown once.
+    shown_errors: HashSet<String>,
+}
+
+pub struct Backend {
+    client: Client,
+    docs: Arc<Mutex<HashMap<Uri, Document>>>,
+    settings: Arc<Mutex<Settings>>,
+    /// Documents waiting for analysis; the worker takes the latest version of each.
+    dirty: Arc<Mutex<HashSet<Uri>>>,
+    wake: Arc<Notify>,
+}
+
+impl Backend {
+    pub fn new(client: Client) -> Backend {
+        let backend = Backend {
+            client,
+            docs: Arc::default(),
+            settings: Arc::default(),
+            dirty: Arc::default(),
+            wake: Arc::new(Notify::new()),
+        };
+        tokio::spawn(backend.worker().run());
+        backend
+    }
+
+    fn worker(&self) -> Worker {
+        Worker {
+            client: self.client.clone(),
+            docs: self.docs.clone(),
+            settings: self.settings.clone(),
+            dirty: self.dirty.clone(),
+            wake: self.wake.clone(),
+        }
+    }
+
+    fn schedule(&self, uri: Uri) {
+        self.dirty.lock().expect("dirty set").insert(uri);
+        self.wake.notify_one();
+    }
+
+    fn schedule_all(&self) {
+        let uris: Vec<Uri> = self.docs.lock().expect("documents").keys().cloned().collect();
+        for uri in uris {
+            self.schedule(uri);
+        }
+    }
+
+    fn encoding(&self) -> Encoding {
+        self.settings.lock().expect("settings").encoding
+    }
+
+    async fn show_error(&self, message: String) {
+        show_error_once(&self.client, &self.settings, message).await;
+    }
+}
+
+async fn show_error_once(client: &Client, settings: &Mutex<Settings>, message: String) {
+    let first_time = settings.lock().expect("settings").shown_errors.insert(message.clone());
+    if first_time {
+        eprintln!("wbs-lsp: {message}");
+        client.show_message(MessageType::ERROR, format!("wbs-lsp: {message}")).await;
+    }
+}
+
+struct Worker {
+    client: Client,
+    docs: Arc<Mutex<HashMap<Uri, Document>>>,
+    settings: Arc<Mutex<Settings>>,
+    dirty: Arc<Mutex<HashSet<Uri>>>,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    async fn run(self) {
+        loop {
+            self.wake.notified().await;
+            let uris: Vec<Uri> = std::mem::take(&mut *self.dirty.lock().expect("dirty set"))
+                .into_iter()
+                .collect();
+            for uri in uris {
+                if self.settings.lock().expect("settings").pull {
+                    continue;
+                }
+                let Some(snapshot) = self.docs.lock().expect("documents").get(&uri).map(Snapshot::of) else {
+                    continue;
+                };
+                let (config, error) = config_for(&self.settings, &uri);
+                if let Some(error) = error {
+                    show_error_once(&self.client, &self.settings, error).await;
+                }
+                let encoding = self.settings.lock().expect("settings").encoding;
+                let version = snapshot.version;
+                let task_uri = uri.clone();
+                let diagnostics = tokio::task::spawn_blocking(move || diagnostics(&snapshot, &config, encoding, &task_uri))
+                    .await
+                    .unwrap_or_default();
+                // Publish only if the document is still open (a close clears it).
+                let open = self.docs.lock().expect("documents").contains_key(&uri);
+                if open {
+                    self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+                }
+            }
+        }
+    }
+}
+
+fn diagnostics(snapshot: &Snapshot, config: &Config, encoding: Encoding, uri: &Uri) -> Vec<Diagnostic> {
+    let path = uri.to_file_path();
+    let included = path.as_deref().is_some_and(|p| config.includes(p));
+    if !included && !snapshot.node_count_at_least(config::MIN_NODES_TO_ANALYSE) {
+        return Vec::new();
+    }
+    crate::analyze(snapshot.line_items(), config)
+        .iter()
+        .map(|f| convert::diagnostic(&snapshot.rope, f, encoding, uri))
+        .collect()
+}
+
+/// The configuration for a document: the nearest `.wbs-lsp.toml` inside the workspace
+/// folders, overlaid with the client's settings. On an error, the last good configuration
+/// stays in force and the error is returned for the user.
+fn config_for(settings: &Mutex<Settings>, uri: &Uri) -> (Config, Option<String>) {
+    let mut settings = settings.lock().expect("settings");
+    let mut error = None;
+    let file_raw = uri
+        .to_file_path()
+        .and_then(|path| {
+            let folder = settings.folders.iter().find(|f| path.starts_with(f))?.clone();
+            config::find_file(&path, Some(&folder))
+        })
+        .map(|file| {
+            let modified = std::fs::metadata(&file).and_then(|m| m.modified()).ok();
+            let cached = settings.files.get(&file);
+            if cached.is_some_and(|c| c.modified == modified && modified.is_some()) {
+                return cached.expect("checked").raw.clone();
+            }
+            match config::read_file(&file).and_then(|raw| raw.resolve().map(|_| raw)) {
+                Ok(raw) => {
+                    settings.files.insert(file, CachedConfigFile { modified, raw: raw.clone() });
+                    raw
+                }
+                Err(e) => {
+                    error = Some(format!("configuration error: {e}; keeping the last good configuration"));
+                    cached.map(|c| c.raw.clone()).unwrap_or_default()
+                }
+            }
+        })
+        .unwrap_or_default();
+    let merged = file_raw.overlaid(&settings.client);
+    match merged.resolve() {
+        Ok(config) => (config, error),
+        Err(e) => (
+            file_raw.resolve().unwrap_or_default(),
+            Some(format!("configuration error in the client settings: {e}")),
+        ),
+    }
+}
+
+fn file_path(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+fn unknown_document(uri: &Uri) -> Error {
+    Error::invalid_params(format!("wbs-lsp has no open document {}", uri.as_str()))
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_ref());
+        let encoding = if offered.is_some_and(|list| list.contains(&PositionEncodingKind::UTF8)) {
+            Encoding::Utf8
+        } else {
+            Encoding::Utf16
+        };
+        let pull = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .is_some_and(|t| t.diagnostic.is_some());
+        let mut folders: Vec<PathBuf> = params
+            .workspace_folders
+            .iter()
+            .flatten()
+            .filter_map(|f| file_path(&f.uri))
+            .collect();
+        #[allow(deprecated)]
+        if folders.is_empty() {
+            folders.extend(params.root_uri.as_ref().and_then(file_path));
+        }
+        let client_settings = match params.initialization_options.as_ref().map(RawConfig::from_json) {
+            Some(Ok(raw)) => raw,
+            Some(Err(e)) => {
+                let message = format!("configuration error in initializationOptions: {e}");
+                eprintln!("wbs-lsp: {message}");
+                // The client is not listening to messages before initialize returns.
+                self.settings.lock().expect("settings").shown_errors.insert(message);
+                RawConfig::default()
+            }
+            None => RawConfig::default(),
+        };
+        {
+            let mut settings = self.settings.lock().expect("settings");
+            settings.encoding = encoding;
+            settings.pull = pull;
+            settings.folders = folders;
+            settings.client = client_settings;
+        }
+        let position_encoding = match encoding {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+        };
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(position_encoding),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                    open_close: Some(true),
+                    change: Some(TextDocumentSyncKind::INCREMENTAL),
+                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                    ..TextDocumentSyncOptions::default()
+                })),
+                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                    identifier: Some(convert::SOURCE.to_string()),
+                    inter_file_dependencies: false,
+                    workspace_diagnostics: false,
+                    ..DiagnosticOptions::default()
+                })),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: convert::SOURCE.to_string(),
+                version: Some(env!("CARGO_PKG_VERSION").to_string()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        let pending: Vec<String> = self.settings.lock().expect("settings").shown_errors.iter().cloned().collect();
+        for message in pending {
+            self.client.show_message(MessageType::ERROR, format!("wbs-lsp: {message}")).await;
+        }
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        SHUTDOWN_RECEIVED.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let document = Document::new(&doc.text, doc.version);
+        self.docs.lock().expect("documents").insert(doc.uri.clone(), document);
+        self.schedule(doc.uri);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let encoding = self.encoding();
+        {
+            let mut docs = self.docs.lock().expect("documents");
+            let Some(doc) = docs.get_mut(&uri) else {
+                eprintln!("wbs-lsp: didChange for a document that is not open: {}", uri.as_str());
+                return;
+            };
+            for change in params.content_changes {
+                let range = change.range.map(|r| {
+                    convert::offset(doc.rope(), r.start, encoding)..convert::offset(doc.rope(), r.end, encoding)
+                });
+                doc.apply(&TextEdit { range, text: change.text });
+            }
+            doc.set_version(params.text_document.version);
+        }
+        self.schedule(uri);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let was_open = self.docs.lock().expect("documents").remove(&uri).is_some();
+        let pull = self.settings.lock().expect("settings").pull;
+        if was_open && !pull {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let is_config = file_path(&params.text_document.uri)
+            .is_some_and(|p| p.file_name().is_some_and(|n| n == config::FILE_NAME));
+        if is_config {
+            self.config_changed().await;
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let touches_config = params
+            .changes
+            .iter()
+            .any(|c| c.uri.as_str().ends_with(config::FILE_NAME));
+        if touches_config {
+            self.config_changed().await;
+        }
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        match RawConfig::from_json(&params.settings).and_then(|raw| raw.resolve().map(|_| raw)) {
+            Ok(raw) => {
+                self.settings.lock().expect("settings").client = raw;
+                self.config_changed().await;
+            }
+            Err(e) => {
+                self.show_error(format!("configuration error in the client settings: {e}; keeping the last good settings"))
+                    .await;
+            }
+        }
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        let uri = params.text_document.uri;
+        let snapshot = self
+            .docs
+            .lock()
+            .expect("documents")
+            .get(&uri)
+            .map(Snapshot::of)
+            .ok_or_else(|| unknown_document(&uri))?;
+        let (config, error) = config_for(&self.settings, &uri);
+        if let Some(error) = error {
+            self.show_error(error).await;
+        }
+        let encoding = self.encoding();
+        let task_uri = uri.clone();
+        let items = tokio::task::spawn_blocking(move || diagnostics(&snapshot, &config, encoding, &task_uri))
+            .await
+            .map_err(|_| Error::internal_error())?;
+        Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
+            RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
+            },
+        )))
+    }
+}
+
+impl Backend {
+    async fn config_changed(&self) {
+        self.settings.lock().expect("settings").files.clear();
+        self.settings.lock().expect("settings").shown_errors.clear();
+        self.schedule_all();
+        let pull = self.settings.lock().expect("settings").pull;
+        if pull {
+            // Ask the client to pull again; it answers later, so do not wait here (this
+            // runs inside a notification, and the answer arrives through the same reader).
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ = client.workspace_diagnostic_refresh().await;
+            });
+        }
+    }
+}
+
+#[allow(dead_code)]
+fn _assert_path(_: &Path) {}

@@ -1,0 +1,44 @@
+use std::process::ExitCode;
+
+const USAGE: &str = "wbs-lsp: a language server for Markdown task lists (Stage.Phase.Task.Subtask.Atomic)
+
+usage:
+  wbs-lsp [serve]                            run the language server on stdin/stdout
+  wbs-lsp check [--format text|json] [PATH...]  check files or folders; exit 1 on errors or warnings
+  wbs-lsp --version | --help";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let code = match args.first().map(String::as_str) {
+        None | Some("serve") => serve(),
+        Some("check") => {
+            let stdout = std::io::stdout();
+            let stderr = std::io::stderr();
+            wbs_lsp::check::run(&args[1..], &mut stdout.lock(), &mut stderr.lock())
+        }
+        Some("--version" | "-V") => {
+            println!("wbs-lsp {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            0
+        }
+        Some(other) => {
+            eprintln!("wbs-lsp: unknown command {other:?}\n\n{USAGE}");
+            2
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+fn serve() -> i32 {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let code = runtime.block_on(wbs_lsp::lsp::run_stdio());
+    // Do not wait for a blocked stdin reader thread at shutdown.
+    runtime.shutdown_background();
+    code
+}

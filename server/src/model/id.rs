@@ -1,0 +1,173 @@
+//! Task IDs: `N(.N)*` with an optional trailing capital letter (`1.2.A`).
+
+use std::fmt;
+
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TaskId {
+    nums: Box<[u32]>,
+    letter: Option<u8>,
+}
+
+/// Digits in one segment: more cannot be a task number and would overflow.
+const MAX_SEGMENT_DIGITS: usize = 9;
+
+impl TaskId {
+    pub fn new(nums: Vec<u32>, letter: Option<u8>) -> TaskId {
+        TaskId {
+            nums: nums.into_boxed_slice(),
+            letter,
+        }
+    }
+
+    pub fn nums(&self) -> &[u32] {
+        &self.nums
+    }
+
+    pub fn letter(&self) -> Option<u8> {
+        self.letter
+    }
+
+    /// Level: the numeric segments, plus one for a check-task letter.
+    pub fn level(&self) -> usize {
+        self.nums.len() + usize::from(self.letter.is_some())
+    }
+
+    /// The stage is the first number.
+    pub fn stage(&self) -> u32 {
+        self.nums[0]
+    }
+
+    /// The last number (for a letter ID, the parent's).
+    pub fn last_num(&self) -> u32 {
+        *self.nums.last().expect("an ID has a number")
+    }
+
+    pub fn parent(&self) -> Option<TaskId> {
+        if self.letter.is_some() {
+            return Some(TaskId::new(self.nums.to_vec(), None));
+        }
+        (self.nums.len() > 1).then(|| TaskId::new(self.nums[..self.nums.len() - 1].to_vec(), None))
+    }
+
+    pub fn child(&self, num: u32) -> TaskId {
+        let mut nums = self.nums.to_vec();
+        nums.push(num);
+        TaskId::new(nums, None)
+    }
+
+    /// Whether `self` is a strict ancestor of `other`.
+    pub fn is_ancestor_of(&self, other: &TaskId) -> bool {
+        if self.letter.is_some() {
+            return false;
+        }
+        let deeper = other.nums.len() > self.nums.len()
+            || (other.nums.len() == self.nums.len() && other.letter.is_some());
+        deeper && other.nums.starts_with(&self.nums)
+    }
+
+    /// Parses an ID at the start of `s`; returns it and the bytes it took. The ID must not
+    /// be followed by a letter, digit or another dotted segment.
+    pub fn parse_prefix(s: &str) -> Option<(TaskId, usize)> {
+        let b = s.as_bytes();
+        let mut nums = Vec::new();
+        let mut i = 0;
+        let mut letter = None;
+        loop {
+            let start = i;
+            while i < b.len() && b[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i == start || i - start > MAX_SEGMENT_DIGITS {
+                if start > 0 && i == start && b.get(start).is_some_and(u8::is_ascii_uppercase) {
+                    // `1.2.A`: a capital letter after a dot closes the ID.
+                    let after = b.get(start + 1);
+                    if !after.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+                        letter = Some(b[start]);
+                        i = start + 1;
+                        break;
+                    }
+                }
+                if i == start && start > 0 {
+                    // A trailing dot (`1.1.`) is punctuation, not a segment.
+                    i = start - 1;
+                    break;
+                }
+                return None;
+            }
+            nums.push(s[start..i].parse().ok()?);
+            if b.get(i) == Some(&b'.')
+                && b.get(i + 1).is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+            {
+                i += 1;
+                continue;
+            }
+            break;
+        }
+        if nums.is_empty() {
+            return None;
+        }
+        if b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+            return None;
+        }
+        Some((TaskId::new(nums, letter), i))
+    }
+
+    pub fn parse(s: &str) -> Option<TaskId> {
+        match TaskId::parse_prefix(s) {
+            Some((id, len)) if len == s.len() => Some(id),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, n) in self.nums.iter().enumerate() {
+            if i > 0 {
+                f.write_str(".")?;
+            }
+            write!(f, "{n}")?;
+        }
+        if let Some(letter) = self.letter {
+            write!(f, ".{}", letter as char)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_ids() {
+        let (id, len) = TaskId::parse_prefix("1.2.3 Title").unwrap();
+        assert_eq!((id.to_string(), len, id.level()), ("1.2.3".into(), 5, 3));
+        let (id, len) = TaskId::parse_prefix("1.2.A Validate").unwrap();
+        assert_eq!((id.to_string(), len, id.level()), ("1.2.A".into(), 5, 3));
+        let (id, len) = TaskId::parse_prefix("1.1. Title").unwrap();
+        assert_eq!((id.to_string(), len), ("1.1".into(), 3));
+        assert_eq!(TaskId::parse_prefix("2: CORE").unwrap().1, 1);
+        assert!(TaskId::parse_prefix("1.2.Add").is_none());
+        assert!(TaskId::parse_prefix("1.2x").is_none());
+        assert!(TaskId::parse_prefix("v1.2").is_none());
+        assert!(TaskId::parse_prefix("12345678901.1").is_none());
+    }
+
+    #[test]
+    fn family() {
+        let id = TaskId::parse("1.2.3").unwrap();
+        assert_eq!(id.parent().unwrap().to_string(), "1.2");
+        assert_eq!(TaskId::parse("1.2.A").unwrap().parent().unwrap().to_string(), "1.2");
+        assert!(TaskId::parse("1.2").unwrap().is_ancestor_of(&id));
+        assert!(TaskId::parse("1.2").unwrap().is_ancestor_of(&TaskId::parse("1.2.B").unwrap()));
+        assert!(!id.is_ancestor_of(&id));
+        assert!(!TaskId::parse("1.3").unwrap().is_ancestor_of(&id));
+    }
+}

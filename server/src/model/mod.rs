@@ -1,0 +1,262 @@
+//! The task tree: nodes, their parents and children, their notes and references.
+//!
+//! Built from the document's scanned lines (`line`), which hold everything that depends on
+//! one line; what depends on the whole document (parents, duplicates, implied nodes, the
+//! profile) is derived here.
+
+#[path = "clauses_stub.rs"]
+pub mod clauses;
+pub mod id;
+pub mod line;
+
+use rustc_hash::FxHashMap;
+
+use crate::document::Document;
+use id::TaskId;
+use line::{CheckKind, ItemKind, Keyword, LineItem, Note, NoteKey, NodeLine, Reference, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Profile {
+    ThreeStage,
+    Generic,
+}
+
+#[derive(Debug)]
+pub struct Node<'a> {
+    pub id: TaskId,
+    /// The line the node is written on (an implied node: its first child's line).
+    pub line: usize,
+    /// The written line; `None` for an implied placeholder.
+    pub written: Option<&'a NodeLine>,
+    pub inactive: bool,
+    pub parent: Option<usize>,
+    pub children: Vec<usize>,
+    /// For a later occurrence of an ID: the node that carries the ID.
+    pub duplicate_of: Option<usize>,
+    /// Notes with the line they stand on.
+    pub notes: Vec<(usize, &'a Note)>,
+}
+
+impl Node<'_> {
+    pub fn level(&self) -> usize {
+        self.id.level()
+    }
+
+    pub fn is_implied(&self) -> bool {
+        self.written.is_none()
+    }
+
+    pub fn title(&self) -> &str {
+        self.written.map_or("", |w| w.title.as_str())
+    }
+
+    pub fn id_span(&self) -> Span {
+        self.written.map_or(Span::default(), |w| w.id_span)
+    }
+
+    pub fn keyword(&self) -> Option<Keyword> {
+        self.written.and_then(|w| w.keyword)
+    }
+
+    /// The notes with a key, present or not.
+    pub fn notes_with(&self, key: NoteKey) -> impl Iterator<Item = &(usize, &Note)> {
+        self.notes.iter().filter(move |(_, n)| n.key == key)
+    }
+
+    /// Whether a note with this key and a non-empty value is written.
+    pub fn has_note(&self, key: NoteKey) -> bool {
+        self.notes_with(key).any(|(_, n)| n.is_present())
+    }
+
+    /// The node's references with the line each stands on.
+    pub fn references(&self) -> impl Iterator<Item = (usize, &Reference)> {
+        self.notes_with(NoteKey::Dependencies)
+            .flat_map(|(line, note)| note.refs.iter().map(move |r| (*line, r)))
+    }
+}
+
+pub struct TaskTree<'a> {
+    pub profile: Profile,
+    /// In document order; an implied node stands right before its first child.
+    pub nodes: Vec<Node<'a>>,
+    /// Top-level nodes in document order.
+    pub roots: Vec<usize>,
+    index: FxHashMap<TaskId, usize>,
+}
+
+impl<'a> TaskTree<'a> {
+    /// Builds the tree of a document; `forced` overrides the detected profile.
+    pub fn build(doc: &'a Document, forced: Option<Profile>) -> TaskTree<'a> {
+        TaskTree::from_lines(doc.line_items(), forced)
+    }
+
+    pub fn from_lines(
+        lines: impl Iterator<Item = (usize, &'a LineItem)>,
+        forced: Option<Profile>,
+    ) -> TaskTree<'a> {
+        // Pass 1: written nodes with their notes, and the first occurrence of each ID.
+        let mut written: Vec<Node<'a>> = Vec::new();
+        let mut first: FxHashMap<TaskId, usize> = FxHashMap::default();
+        let mut owner: Option<usize> = None;
+        let mut any_stage_keyword = false;
+        for (line_no, item) in lines {
+            match &item.kind {
+                ItemKind::Node(node) => {
+                    any_stage_keyword |= node.keyword == Some(Keyword::Stage);
+                    let index = written.len();
+                    let duplicate_of = match first.get(&node.id) {
+                        Some(&f) => Some(f),
+                        None => {
+                            first.insert(node.id.clone(), index);
+                            None
+                        }
+                    };
+                    written.push(Node {
+                        id: node.id.clone(),
+                        line: line_no,
+                        written: Some(node),
+                        inactive: item.inactive,
+                        parent: None,
+                        children: Vec::new(),
+                        duplicate_of,
+                        notes: item.notes.iter().map(|n| (line_no, n)).collect(),
+                    });
+                    owner = Some(index);
+                }
+                ItemKind::Notes => {
+                    if let Some(o) = owner {
+                        written[o].notes.extend(item.notes.iter().map(|n| (line_no, n)));
+                    }
+                }
+                ItemKind::Heading => owner = None,
+                ItemKind::Other => {}
+            }
+        }
+
+        // Pass 2: the final order, with implied parents placed before their first child.
+        let mut nodes: Vec<Node<'a>> = Vec::with_capacity(written.len());
+        let mut index: FxHashMap<TaskId, usize> = FxHashMap::default();
+        let mut remap = vec![0usize; written.len()];
+        for (w, node) in written.into_iter().enumerate() {
+            if node.duplicate_of.is_none() {
+                let mut missing = Vec::new();
+                let mut ancestor = node.id.parent();
+                while let Some(a) = ancestor {
+                    if first.contains_key(&a) || index.contains_key(&a) {
+                        break;
+                    }
+                    ancestor = a.parent();
+                    missing.push(a);
+                }
+                for a in missing.into_iter().rev() {
+                    index.insert(a.clone(), nodes.len());
+                    nodes.push(Node {
+                        id: a,
+                        line: node.line,
+                        written: None,
+                        inactive: node.inactive,
+                        parent: None,
+                        children: Vec::new(),
+                        duplicate_of: None,
+                        notes: Vec::new(),
+                    });
+                }
+                index.insert(node.id.clone(), nodes.len());
+            }
+            remap[w] = nodes.len();
+            nodes.push(node);
+        }
+        for node in &mut nodes {
+            if let Some(d) = node.duplicate_of {
+                node.duplicate_of = Some(remap[d]);
+            }
+        }
+
+        // Pass 3: parents and children (duplicates stay out of the tree).
+        let mut roots = Vec::new();
+        for i in 0..nodes.len() {
+            if nodes[i].duplicate_of.is_some() {
+                continue;
+            }
+            match nodes[i].id.parent().and_then(|p| index.get(&p).copied()) {
+                Some(p) => {
+                    nodes[i].parent = Some(p);
+                    nodes[p].children.push(i);
+                }
+                None => roots.push(i),
+            }
+        }
+        let profile = forced.unwrap_or(if any_stage_keyword {
+            Profile::ThreeStage
+        } else {
+            Profile::Generic
+        });
+        TaskTree {
+            profile,
+            nodes,
+            roots,
+            index,
+        }
+    }
+
+    /// The node an ID refers to; implied nodes are not referable.
+    pub fn resolve(&self, id: &TaskId) -> Option<usize> {
+        self.index
+            .get(id)
+            .copied()
+            .filter(|&i| !self.nodes[i].is_implied())
+    }
+
+    /// The node carrying an ID, written or implied.
+    pub fn node_for(&self, id: &TaskId) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    pub fn is_leaf(&self, i: usize) -> bool {
+        let node = &self.nodes[i];
+        node.children.is_empty() && !node.is_implied() && node.duplicate_of.is_none()
+    }
+
+    /// A leaf that closes its parent's group: a letter ID, or a Validate / Verify /
+    /// Document title that names its parent as `Task X.Y`.
+    pub fn is_check_task(&self, i: usize) -> bool {
+        if !self.is_leaf(i) {
+            return false;
+        }
+        let node = &self.nodes[i];
+        if node.id.letter().is_some() {
+            return true;
+        }
+        let (Some(written), Some(parent)) = (node.written, node.parent) else {
+            return false;
+        };
+        written.check_verb.is_some() && written.named_task.as_ref() == Some(&self.nodes[parent].id)
+    }
+
+    /// The kind of a check task: its verb decides, else its letter.
+    pub fn check_kind(&self, i: usize) -> Option<CheckKind> {
+        let node = &self.nodes[i];
+        node.written
+            .and_then(|w| w.check_verb)
+            .or_else(|| node.id.letter().and_then(CheckKind::from_letter))
+    }
+
+    /// A node with at least one child that is a leaf and not a check task.
+    pub fn is_task_group(&self, i: usize) -> bool {
+        self.nodes[i]
+            .children
+            .iter()
+            .any(|&c| self.is_leaf(c) && !self.is_check_task(c))
+    }
+
+    /// Whether the three-stage rules apply.
+    pub fn three_stage(&self) -> bool {
+        self.profile == Profile::ThreeStage
+    }
+
+    /// Strict ancestors of a node, nearest first.
+    pub fn ancestors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        std::iter::successors(self.nodes[i].parent, move |&p| self.nodes[p].parent)
+    }
+}
