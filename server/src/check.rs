@@ -29,7 +29,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 Some("text") => format = Format::Text,
                 Some("json") => format = Format::Json,
                 other => {
-                    let _ = writeln!(err, "wbs-lsp check: --format takes text or json, not {other:?}\n{USAGE}");
+                    let _ = writeln!(
+                        err,
+                        "wbs-lsp check: --format takes text or json, not {other:?}\n{USAGE}"
+                    );
                     return 2;
                 }
             },
@@ -56,7 +59,11 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         } else if path.exists() {
             files.push((path.clone(), true));
         } else {
-            let _ = writeln!(err, "wbs-lsp check: {}: no such file or folder", path.display());
+            let _ = writeln!(
+                err,
+                "wbs-lsp check: {}: no such file or folder",
+                path.display()
+            );
             status = 2;
         }
     }
@@ -87,7 +94,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         let config = match config_for(&path) {
             Ok(config) => config,
             Err(message) => {
-                let _ = writeln!(err, "wbs-lsp check: configuration error: {message}; using the defaults");
+                let _ = writeln!(
+                    err,
+                    "wbs-lsp check: configuration error: {message}; using the defaults"
+                );
                 status = 2;
                 Config::default()
             }
@@ -124,7 +134,9 @@ fn config_for(path: &Path) -> Result<Config, String> {
 }
 
 fn collect_markdown(dir: &Path, files: &mut Vec<(PathBuf, bool)>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut entries: Vec<_> = entries.flatten().map(|e| e.path()).collect();
     entries.sort();
     for path in entries {

@@ -61,7 +61,9 @@ impl RawConfig {
         let mut section = section.clone();
         // Settings of other features (llm, capabilities) are read by those features.
         if let Some(object) = section.as_object_mut() {
-            object.retain(|k, _| matches!(k.as_str(), "profile" | "include" | "severity" | "disabled"));
+            object.retain(|k, _| {
+                matches!(k.as_str(), "profile" | "include" | "severity" | "disabled")
+            });
         }
         serde_json::from_value(section).map_err(|e| e.to_string())
     }
@@ -75,14 +77,21 @@ impl RawConfig {
         };
         let unknown = |name: &str| {
             let names: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-            format!("unknown diagnostic code \"{name}\" (known: {})", names.join(", "))
+            format!(
+                "unknown diagnostic code \"{name}\" (known: {})",
+                names.join(", ")
+            )
         };
         let mut rules = RuleSettings::default();
         for (name, severity) in self.severity.iter().flatten() {
-            rules.severity.push((Code::parse(name).ok_or_else(|| unknown(name))?, *severity));
+            rules
+                .severity
+                .push((Code::parse(name).ok_or_else(|| unknown(name))?, *severity));
         }
         for name in self.disabled.iter().flatten() {
-            rules.disabled.push(Code::parse(name).ok_or_else(|| unknown(name))?);
+            rules
+                .disabled
+                .push(Code::parse(name).ok_or_else(|| unknown(name))?);
         }
         let patterns: Vec<String> = match &self.include {
             Some(list) => list.clone(),
@@ -114,7 +123,9 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        RawConfig::default().resolve().expect("the defaults are valid")
+        RawConfig::default()
+            .resolve()
+            .expect("the defaults are valid")
     }
 }
 
@@ -128,7 +139,11 @@ impl Config {
 /// The nearest `.wbs-lsp.toml` in the file's folder or a parent, not above `stop_at`
 /// when given (the server reads nothing outside the workspace folders).
 pub fn find_file(start: &Path, stop_at: Option<&Path>) -> Option<PathBuf> {
-    let mut dir = if start.is_dir() { Some(start) } else { start.parent() };
+    let mut dir = if start.is_dir() {
+        Some(start)
+    } else {
+        start.parent()
+    };
     while let Some(d) = dir {
         if stop_at.is_some_and(|s| !d.starts_with(s)) {
             return None;
@@ -169,7 +184,9 @@ mod tests {
 
     #[test]
     fn errors_are_clear() {
-        assert!(RawConfig::from_toml("profil = 1").unwrap_err().contains("profil"));
+        assert!(RawConfig::from_toml("profil = 1")
+            .unwrap_err()
+            .contains("profil"));
         let bad = RawConfig {
             disabled: Some(vec!["non-atomc".into()]),
             ..RawConfig::default()
@@ -179,8 +196,12 @@ mod tests {
 
     #[test]
     fn client_settings_overlay_the_file() {
-        let file = RawConfig::from_toml("profile = \"generic\"\ndisabled = [\"too-deep\"]").unwrap();
-        let client = RawConfig::from_json(&serde_json::json!({"wbsLsp": {"profile": "three-stage", "llm": {}}})).unwrap();
+        let file =
+            RawConfig::from_toml("profile = \"generic\"\ndisabled = [\"too-deep\"]").unwrap();
+        let client = RawConfig::from_json(
+            &serde_json::json!({"wbsLsp": {"profile": "three-stage", "llm": {}}}),
+        )
+        .unwrap();
         let merged = file.overlaid(&client);
         assert_eq!(merged.profile, Some(ProfileSetting::ThreeStage));
         assert_eq!(merged.disabled, Some(vec!["too-deep".to_string()]));

@@ -84,9 +84,12 @@ impl Document {
 
     /// The scanned item of every line, in order.
     pub fn line_items(&self) -> impl Iterator<Item = (usize, &LineItem)> {
-        self.chunks
-            .iter()
-            .flat_map(|c| c.lines.iter().enumerate().map(move |(i, l)| (c.start_line + i, l)))
+        self.chunks.iter().flat_map(|c| {
+            c.lines
+                .iter()
+                .enumerate()
+                .map(move |(i, l)| (c.start_line + i, l))
+        })
     }
 
     /// The tree of each chunk as an S-expression (for comparing against a fresh parse).
@@ -126,7 +129,14 @@ impl Document {
         let rope = &mut self.rope;
         let old_line_count = rope.len_lines();
         let chunk_start_byte = rope.line_to_byte(self.chunks[first].start_line);
-        let tree_edit = input_edit(rope, chunk_start_byte, self.chunks[first].start_line, start, end, text);
+        let tree_edit = input_edit(
+            rope,
+            chunk_start_byte,
+            self.chunks[first].start_line,
+            start,
+            end,
+            text,
+        );
 
         let start_char = rope.byte_to_char(start);
         let end_char = rope.byte_to_char(end);
@@ -193,7 +203,11 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
         let s = rest?;
         match s.find(['\n', '\r']) {
             Some(i) => {
-                let next = if s[i..].starts_with("\r\n") { i + 2 } else { i + 1 };
+                let next = if s[i..].starts_with("\r\n") {
+                    i + 2
+                } else {
+                    i + 1
+                };
                 rest = Some(&s[next..]);
                 Some(&s[..i])
             }
@@ -206,9 +220,9 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 fn fnv1a(text: &str) -> u64 {
-    text.trim_end()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    text.trim_end().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 /// Splits the document into chunk line ranges from `from` (a chunk start) on. With
@@ -228,7 +242,7 @@ fn chunk_ranges(
         if line > chunk_start
             && state == carry::Carry::Normal
             && carry::is_reset_line(&text, previous_blank)
-            && (carry::is_atx_heading(&text) || fnv1a(&text) % BOUNDARY_ONE_IN == 0)
+            && (carry::is_atx_heading(&text) || fnv1a(&text).is_multiple_of(BOUNDARY_ONE_IN))
         {
             ranges.push(chunk_start..line);
             if let Some(old) = resync.and_then(|r| r(line)) {
@@ -245,7 +259,10 @@ fn chunk_ranges(
 
 fn parse_chunks(rope: &Rope, ranges: Vec<Range<usize>>) -> Vec<Chunk> {
     if rope.len_bytes() < PARALLEL_PARSE_BYTES || ranges.len() < 2 {
-        return ranges.into_iter().map(|r| build_chunk(rope, r, None)).collect();
+        return ranges
+            .into_iter()
+            .map(|r| build_chunk(rope, r, None))
+            .collect();
     }
     // Two halves of about equal size in bytes, one per core.
     let half_bytes = rope.len_bytes() / 2;
@@ -260,7 +277,10 @@ fn parse_chunks(rope: &Rope, ranges: Vec<Range<usize>>) -> Vec<Chunk> {
                 .map(|r| build_chunk(rope, r.clone(), None))
                 .collect::<Vec<_>>()
         });
-        let mut chunks: Vec<Chunk> = left.iter().map(|r| build_chunk(rope, r.clone(), None)).collect();
+        let mut chunks: Vec<Chunk> = left
+            .iter()
+            .map(|r| build_chunk(rope, r.clone(), None))
+            .collect();
         chunks.extend(right.join().expect("chunk parser thread"));
         chunks
     })
@@ -293,7 +313,14 @@ fn build_chunk(rope: &Rope, range: Range<usize>, old: Option<&Tree>) -> Chunk {
 
 /// The tree-sitter edit for replacing `start..end` with `text`, relative to the chunk
 /// that starts at `chunk_line` (byte `chunk_byte`).
-fn input_edit(rope: &Rope, chunk_byte: usize, chunk_line: usize, start: usize, end: usize, text: &str) -> InputEdit {
+fn input_edit(
+    rope: &Rope,
+    chunk_byte: usize,
+    chunk_line: usize,
+    start: usize,
+    end: usize,
+    text: &str,
+) -> InputEdit {
     let point = |byte: usize| {
         let line = rope.byte_to_line(byte);
         Point::new(line - chunk_line, byte - rope.line_to_byte(line))
@@ -339,7 +366,9 @@ mod tests {
     fn edits_match_a_fresh_parse() {
         let mut text = String::new();
         for i in 1..40 {
-            text.push_str(&format!("## Phase {i}: Work\n\n- 1.{i} Group\n  - 1.{i}.1 Add thing\n\n"));
+            text.push_str(&format!(
+                "## Phase {i}: Work\n\n- 1.{i} Group\n  - 1.{i}.1 Add thing\n\n"
+            ));
         }
         let mut doc = Document::new(&text, 1);
         assert!(doc.chunks().len() > 10);
@@ -351,10 +380,10 @@ mod tests {
         assert_same_as_fresh(&doc);
         assert!(doc.line_items().filter(|(_, i)| i.node().is_some()).count() < 60);
         // Close it again.
-        let end = doc.rope().len_bytes();
         edit(&mut doc, mid, mid + 4, "");
         assert_same_as_fresh(&doc);
-        edit(&mut doc, 0, end.min(doc.rope().len_bytes()), "");
+        let end = doc.rope().len_bytes();
+        edit(&mut doc, 0, end, "");
         assert_same_as_fresh(&doc);
     }
 
@@ -362,8 +391,17 @@ mod tests {
     fn crlf_and_multibyte() {
         let text = "### Stage 1: CORE – Base\r\n(Dependencies: None | Stage Gate: ok)\r\n\r\n1.1 Set up – env\r\n";
         let doc = Document::new(text, 1);
-        let nodes: Vec<_> = doc.line_items().filter_map(|(l, i)| i.node().map(|n| (l, n.title.clone()))).collect();
-        assert_eq!(nodes, [(0, "CORE – Base".to_string()), (3, "Set up – env".to_string())]);
+        let nodes: Vec<_> = doc
+            .line_items()
+            .filter_map(|(l, i)| i.node().map(|n| (l, n.title.clone())))
+            .collect();
+        assert_eq!(
+            nodes,
+            [
+                (0, "CORE – Base".to_string()),
+                (3, "Set up – env".to_string())
+            ]
+        );
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod lsp;
 pub mod model;
 pub mod rules;
 pub mod syntax;
+pub mod testgen;
 
 use std::path::Path;
 
@@ -20,7 +21,10 @@ use model::TaskTree;
 use rules::Finding;
 
 /// The findings of a document: the one path shared by the server and `check`.
-pub fn analyze<'a>(lines: impl Iterator<Item = (usize, &'a LineItem)>, config: &Config) -> Vec<Finding> {
+pub fn analyze<'a>(
+    lines: impl Iterator<Item = (usize, &'a LineItem)>,
+    config: &Config,
+) -> Vec<Finding> {
     let tree = TaskTree::from_lines(lines, config.profile);
     rules::check(&tree, &config.rules)
 }

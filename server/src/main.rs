@@ -1,6 +1,7 @@
 use std::process::ExitCode;
 
-const USAGE: &str = "wbs-lsp: a language server for Markdown task lists (Stage.Phase.Task.Subtask.Atomic)
+const USAGE: &str =
+    "wbs-lsp: a language server for Markdown task lists (Stage.Phase.Task.Subtask.Atomic)
 
 usage:
   wbs-lsp [serve]                            run the language server on stdin/stdout

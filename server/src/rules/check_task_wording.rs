@@ -29,12 +29,14 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             _ => {}
         }
         match &written.named_task {
-            Some(named) if *named != group.id => {
-                problems.push(format!("names Task {named}, but it closes Task {}", group.id))
-            }
-            None if written.check_verb.is_some() => {
-                problems.push(format!("does not name the task it closes (Task {})", group.id))
-            }
+            Some(named) if *named != group.id => problems.push(format!(
+                "names Task {named}, but it closes Task {}",
+                group.id
+            )),
+            None if written.check_verb.is_some() => problems.push(format!(
+                "does not name the task it closes (Task {})",
+                group.id
+            )),
             _ => {}
         }
         if let Some(verb) = written.check_verb {
@@ -47,7 +49,9 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 && tree.three_stage()
                 && !super::wording::starts_with_wording(&written.title, &wording)
             {
-                problems.push(format!("does not use the stage {stage} wording \"{wording}\""));
+                problems.push(format!(
+                    "does not use the stage {stage} wording \"{wording}\""
+                ));
             }
         }
         let ordinary_after = group
@@ -64,7 +68,12 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
         }
         if !problems.is_empty() {
             let message = format!("Check task {} {}", node.id, problems.join("; "));
-            sink.on_node(i, Code::CheckTaskWording, Code::CheckTaskWording.default_severity(), message);
+            sink.on_node(
+                i,
+                Code::CheckTaskWording,
+                Code::CheckTaskWording.default_severity(),
+                message,
+            );
         }
     }
 }

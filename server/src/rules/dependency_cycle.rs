@@ -11,7 +11,9 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             continue;
         }
         for (line, reference) in node.references() {
-            let Some(to) = tree.resolve(&reference.id) else { continue };
+            let Some(to) = tree.resolve(&reference.id) else {
+                continue;
+            };
             let location = reference_location(line, reference);
             let target = &tree.nodes[to].id;
             let relation = if to == from || *target == node.id {
@@ -29,7 +31,13 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                         "{} depends on {relation}, which is a cycle; depend on the tasks it needs instead",
                         name(tree, from)
                     );
-                    sink.report(from, Code::DependencyCycle, Code::DependencyCycle.default_severity(), location, message);
+                    sink.report(
+                        from,
+                        Code::DependencyCycle,
+                        Code::DependencyCycle.default_severity(),
+                        location,
+                        message,
+                    );
                 }
                 None => edges.push(Edge { from, to, location }),
             }
@@ -48,7 +56,10 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
         let mut members: Vec<usize> = group.iter().flat_map(|e| [e.from, e.to]).collect();
         members.sort_unstable();
         members.dedup();
-        let cycle: Vec<String> = members.iter().map(|&m| tree.nodes[m].id.to_string()).collect();
+        let cycle: Vec<String> = members
+            .iter()
+            .map(|&m| tree.nodes[m].id.to_string())
+            .collect();
         for edge in group {
             let message = format!(
                 "{} depends on {}, which leads back to it (cycle through {}); remove one of these dependencies",
@@ -57,14 +68,24 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 cycle.join(", ")
             );
             let severity = Code::DependencyCycle.default_severity();
-            if let Some(finding) = sink.report(edge.from, Code::DependencyCycle, severity, edge.location, message) {
+            if let Some(finding) = sink.report(
+                edge.from,
+                Code::DependencyCycle,
+                severity,
+                edge.location,
+                message,
+            ) {
                 finding.related = group
                     .iter()
                     .filter(|other| other.location != edge.location)
                     .take(16)
                     .map(|other| Related {
                         location: other.location,
-                        message: format!("{} depends on {}", name(tree, other.from), tree.nodes[other.to].id),
+                        message: format!(
+                            "{} depends on {}",
+                            name(tree, other.from),
+                            tree.nodes[other.to].id
+                        ),
                     })
                     .collect();
             }

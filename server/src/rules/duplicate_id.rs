@@ -4,14 +4,21 @@ use crate::model::TaskTree;
 /// A later occurrence of an ID already written above.
 pub fn check(tree: &TaskTree, sink: &mut Sink) {
     for (i, node) in tree.nodes.iter().enumerate() {
-        let Some(first) = node.duplicate_of else { continue };
+        let Some(first) = node.duplicate_of else {
+            continue;
+        };
         let message = format!(
             "ID {} is already used on line {} (\"{}\"); give this node its own number",
             node.id,
             tree.nodes[first].line + 1,
             tree.nodes[first].title()
         );
-        if let Some(finding) = sink.on_node(i, Code::DuplicateId, Code::DuplicateId.default_severity(), message) {
+        if let Some(finding) = sink.on_node(
+            i,
+            Code::DuplicateId,
+            Code::DuplicateId.default_severity(),
+            message,
+        ) {
             finding.related.push(Related {
                 location: node_location(tree, first),
                 message: format!("{} is first written here", name(tree, first)),

@@ -8,7 +8,9 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
     }
     for (i, node) in tree.nodes.iter().enumerate() {
         for (line, reference) in node.references() {
-            let Some(target) = tree.resolve(&reference.id) else { continue };
+            let Some(target) = tree.resolve(&reference.id) else {
+                continue;
+            };
             let (from, to) = (node.id.stage(), tree.nodes[target].id.stage());
             if to <= from {
                 continue;
@@ -19,7 +21,13 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 name(tree, target)
             );
             let location = reference_location(line, reference);
-            sink.report(i, Code::LaterStageDependency, Code::LaterStageDependency.default_severity(), location, message);
+            sink.report(
+                i,
+                Code::LaterStageDependency,
+                Code::LaterStageDependency.default_severity(),
+                location,
+                message,
+            );
         }
     }
 }

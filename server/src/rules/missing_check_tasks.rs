@@ -15,7 +15,14 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
         }
         let suggestions: Vec<String> = missing
             .iter()
-            .map(|&kind| format!("\"{}.{} {}\"", node.id, kind.letter() as char, wording_for(tree, i, kind)))
+            .map(|&kind| {
+                format!(
+                    "\"{}.{} {}\"",
+                    node.id,
+                    kind.letter() as char,
+                    wording_for(tree, i, kind)
+                )
+            })
             .collect();
         let verbs: Vec<&str> = missing.iter().map(|k| k.verb()).collect();
         let message = format!(
@@ -25,7 +32,12 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             if missing.len() > 1 { "s" } else { "" },
             suggestions.join(", ")
         );
-        sink.on_node(i, Code::MissingCheckTasks, Code::MissingCheckTasks.default_severity(), message);
+        sink.on_node(
+            i,
+            Code::MissingCheckTasks,
+            Code::MissingCheckTasks.default_severity(),
+            message,
+        );
     }
 }
 

@@ -12,6 +12,11 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             "{} has no Dependencies note; add \"Dependencies: …\" with the IDs it needs, or \"Dependencies: None\"",
             name(tree, i)
         );
-        sink.on_node(i, Code::MissingDependencies, Code::MissingDependencies.default_severity(), message);
+        sink.on_node(
+            i,
+            Code::MissingDependencies,
+            Code::MissingDependencies.default_severity(),
+            message,
+        );
     }
 }

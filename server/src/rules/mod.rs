@@ -23,7 +23,9 @@ use std::fmt;
 use crate::model::line::{Reference, Span};
 use crate::model::TaskTree;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -171,7 +173,13 @@ impl<'t, 'a> Sink<'t, 'a> {
     }
 
     /// Reports on a node's ID.
-    pub fn on_node(&mut self, node: usize, code: Code, severity: Severity, message: String) -> Option<&mut Finding> {
+    pub fn on_node(
+        &mut self,
+        node: usize,
+        code: Code,
+        severity: Severity,
+        message: String,
+    ) -> Option<&mut Finding> {
         let location = node_location(self.tree, node);
         self.report(node, code, severity, location, message)
     }
@@ -232,7 +240,7 @@ pub fn check(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
             finding.severity = *severity;
         }
     }
-    findings.sort_by(|a, b| (a.location, a.code).cmp(&(b.location, b.code)));
+    findings.sort_by_key(|f| (f.location, f.code));
     findings
 }
 

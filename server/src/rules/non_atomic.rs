@@ -4,7 +4,9 @@ use crate::model::TaskTree;
 /// A leaf (not a check task) whose title joins two or more actions.
 pub fn check(tree: &TaskTree, sink: &mut Sink) {
     for (i, node) in tree.nodes.iter().enumerate() {
-        let Some(written) = node.written else { continue };
+        let Some(written) = node.written else {
+            continue;
+        };
         if written.actions.len() < 2 || !tree.is_leaf(i) || tree.is_check_task(i) {
             continue;
         }
@@ -15,7 +17,12 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             actions.len(),
             quoted_list(&actions)
         );
-        sink.on_node(i, Code::NonAtomic, Code::NonAtomic.default_severity(), message);
+        sink.on_node(
+            i,
+            Code::NonAtomic,
+            Code::NonAtomic.default_severity(),
+            message,
+        );
     }
 }
 

@@ -60,12 +60,23 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 );
             }
         } else if node.parent.is_some() {
-            add(i, 2, format!("{} stands before its parent; move it under its parent", name(tree, i)));
+            add(
+                i,
+                2,
+                format!(
+                    "{} stands before its parent; move it under its parent",
+                    name(tree, i)
+                ),
+            );
         }
     }
 
-    let groups = std::iter::once((None, &tree.roots))
-        .chain(tree.nodes.iter().enumerate().map(|(i, n)| (Some(i), &n.children)));
+    let groups = std::iter::once((None, &tree.roots)).chain(
+        tree.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (Some(i), &n.children)),
+    );
     for (parent, children) in groups {
         // Stage numbers are the business of stage-structure.
         if parent.is_none() && three_stage {
@@ -90,7 +101,10 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 );
             }
         }
-        let mut numbers: Vec<(u32, usize)> = numbered.iter().map(|&c| (tree.nodes[c].id.last_num(), c)).collect();
+        let mut numbers: Vec<(u32, usize)> = numbered
+            .iter()
+            .map(|&c| (tree.nodes[c].id.last_num(), c))
+            .collect();
         numbers.sort_unstable();
         let mut expected = 1u32;
         for (number, node) in numbers {
@@ -102,12 +116,19 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 let missing = if number - expected == 1 {
                     format!("{} is missing", sibling(expected))
                 } else {
-                    format!("{} to {} are missing", sibling(expected), sibling(number - 1))
+                    format!(
+                        "{} to {} are missing",
+                        sibling(expected),
+                        sibling(number - 1)
+                    )
                 };
                 add(
                     node,
                     4,
-                    format!("{} follows a gap: {missing}; renumber the group or add the missing task", name(tree, node)),
+                    format!(
+                        "{} follows a gap: {missing}; renumber the group or add the missing task",
+                        name(tree, node)
+                    ),
                 );
             }
             expected = expected.max(number.saturating_add(1));
@@ -117,6 +138,11 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
     let mut found: Vec<(usize, String)> = found.into_iter().map(|(n, (_, m))| (n, m)).collect();
     found.sort_unstable_by_key(|(n, _)| *n);
     for (node, message) in found {
-        sink.on_node(node, Code::Numbering, Code::Numbering.default_severity(), message);
+        sink.on_node(
+            node,
+            Code::Numbering,
+            Code::Numbering.default_severity(),
+            message,
+        );
     }
 }

@@ -47,14 +47,22 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             } else {
                 format!("\"{first_word}\"")
             };
-            let message = format!("{}'s title should start with {expected}, not {found}", name(tree, s));
+            let message = format!(
+                "{}'s title should start with {expected}, not {found}",
+                name(tree, s)
+            );
             sink.on_node(s, Code::StageStructure, severity, message);
         }
     }
 
     // Missing stages: reported on the stage after the gap, or on the last stage present.
     let present = |n: u32| stages.iter().any(|&s| tree.nodes[s].id.stage() == n);
-    let first_with = |n: u32| stages.iter().copied().find(|&s| tree.nodes[s].id.stage() == n);
+    let first_with = |n: u32| {
+        stages
+            .iter()
+            .copied()
+            .find(|&s| tree.nodes[s].id.stage() == n)
+    };
     let mut anchors: Vec<(usize, Vec<u32>)> = Vec::new();
     for missing in (1..=3).filter(|&n| !present(n)) {
         let anchor = ((missing + 1)..=3)

@@ -14,7 +14,13 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 reference.id
             );
             let location = reference_location(line, reference);
-            sink.report(i, Code::UnknownDependency, Code::UnknownDependency.default_severity(), location, message);
+            sink.report(
+                i,
+                Code::UnknownDependency,
+                Code::UnknownDependency.default_severity(),
+                location,
+                message,
+            );
         }
     }
 }

@@ -21,9 +21,11 @@ pub fn check_task_wording(kind: CheckKind, stage: u32, group: &TaskId) -> String
 /// Whether `title` starts with `wording`, ignoring case and runs of white space.
 pub fn starts_with_wording(title: &str, wording: &str) -> bool {
     let mut title_words = title.split_whitespace();
-    wording
-        .split_whitespace()
-        .all(|w| title_words.next().is_some_and(|t| t.eq_ignore_ascii_case(w)))
+    wording.split_whitespace().all(|w| {
+        title_words
+            .next()
+            .is_some_and(|t| t.eq_ignore_ascii_case(w))
+    })
 }
 
 /// The first word every stage's title starts with.

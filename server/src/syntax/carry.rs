@@ -43,7 +43,8 @@ pub fn indent_width(line: &str) -> usize {
 }
 
 pub fn is_blank(line: &str) -> bool {
-    line.bytes().all(|b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
+    line.bytes()
+        .all(|b| b == b' ' || b == b'\t' || b == b'\r' || b == b'\n')
 }
 
 /// The state after `line`, given the state before it. `first_line` is true only for the
@@ -206,7 +207,10 @@ pub fn is_reset_line(line: &str, previous_blank: bool) -> bool {
 pub fn is_atx_heading(line: &str) -> bool {
     let hashes = line.bytes().take_while(|&b| b == b'#').count();
     (1..=6).contains(&hashes)
-        && matches!(line.as_bytes().get(hashes), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+        && matches!(
+            line.as_bytes().get(hashes),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
 }
 
 fn is_bullet_with_content(line: &str) -> bool {
@@ -245,8 +249,20 @@ mod tests {
     #[test]
     fn fences_open_and_close() {
         let states = run(&["text", "```rust", "- 1.1 not a node", "```", "after"]);
-        assert_eq!(states[1], Carry::Fence { marker: b'`', len: 3 });
-        assert_eq!(states[2], Carry::Fence { marker: b'`', len: 3 });
+        assert_eq!(
+            states[1],
+            Carry::Fence {
+                marker: b'`',
+                len: 3
+            }
+        );
+        assert_eq!(
+            states[2],
+            Carry::Fence {
+                marker: b'`',
+                len: 3
+            }
+        );
         assert_eq!(states[3], Carry::Normal);
     }
 
@@ -274,7 +290,10 @@ mod tests {
 
     #[test]
     fn front_matter_only_on_first_line() {
-        assert_eq!(run(&["---", "a: 1", "---"])[1], Carry::FrontMatter { marker: b'-' });
+        assert_eq!(
+            run(&["---", "a: 1", "---"])[1],
+            Carry::FrontMatter { marker: b'-' }
+        );
         assert_eq!(run(&["---", "a: 1", "---"])[2], Carry::Normal);
         assert_eq!(run(&["x", "---"])[1], Carry::Normal);
     }

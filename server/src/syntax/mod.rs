@@ -208,7 +208,7 @@ mod tests {
     fn blocks_are_classified() {
         let text = "### Stage 1: CORE\n\n```\n1.1 code\n```\n\n| a | b |\n|---|---|\n| 1.1 x | y |\n\n<!--\n1.2 old\n-->\n\n- [ ] 1.3 item\n  - 1.3.1 nested\n";
         let k = kinds(text);
-        assert_eq!(k[0], (LineKind::Heading, 4, false));
+        assert_eq!(k[0], (LineKind::Heading, 3, false));
         assert_eq!(k[3].0, LineKind::Code);
         assert_eq!(k[8].0, LineKind::Opaque);
         assert_eq!(k[11].0, LineKind::HtmlComment);
