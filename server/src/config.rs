@@ -163,6 +163,59 @@ pub fn read_file(path: &Path) -> Result<RawConfig, String> {
     RawConfig::from_toml(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// Which language features the server offers; each can be turned off so the server can
+/// run beside another Markdown server (marksman, markdown-oxide, VS Code's own) without
+/// showing a second outline, folding or hover. Read from `initializationOptions`
+/// (`capabilities`, at the top level or under `wbs-lsp`), since capabilities are fixed at
+/// initialize.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Capabilities {
+    pub document_symbol: bool,
+    pub folding_range: bool,
+    pub hover: bool,
+    pub definition: bool,
+    pub references: bool,
+    pub document_highlight: bool,
+    pub completion: bool,
+    pub rename: bool,
+    pub inlay_hint: bool,
+    pub workspace_symbol: bool,
+    pub code_action: bool,
+}
+
+impl Default for Capabilities {
+    fn default() -> Self {
+        Capabilities {
+            document_symbol: true,
+            folding_range: true,
+            hover: true,
+            definition: true,
+            references: true,
+            document_highlight: true,
+            completion: true,
+            rename: true,
+            inlay_hint: true,
+            workspace_symbol: true,
+            code_action: true,
+        }
+    }
+}
+
+impl Capabilities {
+    /// Reads `capabilities` from client settings; anything unreadable keeps the defaults.
+    pub fn from_json(value: &serde_json::Value) -> Capabilities {
+        let section = ["wbs-lsp", "wbsLsp", "wbs_lsp"]
+            .iter()
+            .find_map(|k| value.get(k))
+            .unwrap_or(value);
+        section
+            .get("capabilities")
+            .and_then(|c| serde_json::from_value(c.clone()).ok())
+            .unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

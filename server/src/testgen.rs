@@ -38,26 +38,28 @@ impl Style {
     }
 }
 
-/// The verbs leaves start with (all in the clause analyser's verb list).
-const VERBS: [&str; 5] = ["Implement", "Add", "Configure", "Write", "Create"];
-
-const OBJECTS: [&str; 16] = [
-    "the order repository",
-    "a health endpoint",
-    "the retry policy",
-    "request validation",
-    "structured logging",
-    "the cache layer",
-    "a migration script",
-    "the metrics exporter",
-    "unit tests for the parser",
-    "the settings loader",
-    "a rate limiter",
-    "the audit log writer",
-    "the session store",
-    "a fixture loader",
-    "the event publisher",
-    "an admin report",
+/// Leaf titles: one action each, starting with a verb from the clause analyser's list.
+const ACTIONS: [&str; 20] = [
+    "Implement the order repository",
+    "Implement the retry policy",
+    "Implement request validation",
+    "Implement the session store",
+    "Add a health endpoint",
+    "Add structured logging",
+    "Add a rate limiter",
+    "Add the cache layer",
+    "Configure the metrics exporter",
+    "Configure the settings loader",
+    "Configure the connection pool",
+    "Configure the audit log writer",
+    "Write unit tests for the parser",
+    "Write a migration script",
+    "Write the fixture loader",
+    "Write an admin report",
+    "Create the event publisher",
+    "Create the database schema",
+    "Create the deployment manifest",
+    "Create the seed data set",
 ];
 
 const AREAS: [&str; 12] = [
@@ -106,12 +108,12 @@ enum Defect {
 const DEFECTS: [Defect; 8] = [
     Defect::NonAtomic,
     Defect::MissingVerify,
+    Defect::LaterStageDependency,
     Defect::UnknownDependency,
     Defect::NumberingGap,
     Defect::NotActionable,
     Defect::DuplicateId,
     Defect::MissingStageGate,
-    Defect::LaterStageDependency,
 ];
 
 /// One deliberate defect per this many lines.
@@ -214,9 +216,8 @@ impl Gen {
     }
 
     fn action(&mut self, salt: u32) -> String {
-        let verb = VERBS[self.next() as usize % VERBS.len()];
-        let object = OBJECTS[self.next() as usize % OBJECTS.len()];
-        format!("{verb} {object} for module {salt}")
+        let action = ACTIONS[self.next() as usize % ACTIONS.len()];
+        format!("{action} for module {salt}")
     }
 
     fn gate(&mut self) -> &'static str {
@@ -247,6 +248,9 @@ impl Gen {
                 self.line(&format!("(Dependencies: {deps} | Stage Gate: {gate})"));
             }
             Style::Nested => {
+                if stage > 1 {
+                    self.blank();
+                }
                 self.line(&format!("## Stage {stage}: {title}"));
                 self.line(&format!("- Dependencies: {deps}"));
                 self.line(&format!("- **Stage Gate:** {gate}"));
@@ -301,7 +305,12 @@ impl Gen {
         };
         self.node(depth, &format!("{id}.A"), &validate, None);
         if !skip_verify {
-            self.node(depth, &format!("{id}.B"), &format!("Verify Task {id}"), None);
+            self.node(
+                depth,
+                &format!("{id}.B"),
+                &format!("Verify Task {id}"),
+                None,
+            );
         }
         self.node(depth, &format!("{id}.C"), &document, None);
     }
@@ -325,7 +334,8 @@ impl Gen {
         }
         match defect {
             Some(Defect::UnknownDependency) => deps.push_str(", 7.1"),
-            Some(Defect::LaterStageDependency) => deps.push_str(", 3.1"),
+            // A stage 3 leaf: it depends on nothing, so this makes no cycle.
+            Some(Defect::LaterStageDependency) => deps.push_str(", 3.1.1"),
             _ => {}
         }
         let gate = self.gate();
@@ -430,6 +440,17 @@ mod tests {
             // Five defects; a gap or a duplicate may be reported twice (the node and its
             // next sibling).
             assert!((5..=8).contains(&codes.len()), "{style:?}: {codes:?}");
+            // All eight kinds, each about once, and no cycle.
+            let codes = findings(&task_list(20_000, style));
+            assert!((10..=14).contains(&codes.len()), "{style:?}: {codes:?}");
+            assert!(
+                codes.contains(&Code::LaterStageDependency),
+                "{style:?}: {codes:?}"
+            );
+            assert!(
+                !codes.contains(&Code::DependencyCycle),
+                "{style:?}: {codes:?}"
+            );
             let one = findings(&task_list(1_000, style));
             assert_eq!(one, [Code::NonAtomic], "{style:?}");
         }

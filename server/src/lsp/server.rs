@@ -1,7 +1,7 @@
 //! The language server: thin handlers over the document store and the analysis.
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
@@ -16,18 +16,19 @@ use super::convert::{self, Encoding};
 use crate::config::{self, Config, RawConfig};
 use crate::document::{Document, TextEdit};
 use crate::model::line::LineItem;
+use crate::model::TaskTree;
 
 pub static SHUTDOWN_RECEIVED: AtomicBool = AtomicBool::new(false);
 
 /// What analysis needs of a document, cheap to take while the store is locked.
-struct Snapshot {
-    version: i32,
-    rope: Rope,
+pub struct Snapshot {
+    pub version: i32,
+    pub rope: Rope,
     chunks: Vec<(usize, Arc<[LineItem]>)>,
 }
 
 impl Snapshot {
-    fn of(doc: &Document) -> Snapshot {
+    pub fn of(doc: &Document) -> Snapshot {
         Snapshot {
             version: doc.version(),
             rope: doc.rope().clone(),
@@ -39,7 +40,7 @@ impl Snapshot {
         }
     }
 
-    fn line_items(&self) -> impl Iterator<Item = (usize, &LineItem)> {
+    pub fn line_items(&self) -> impl Iterator<Item = (usize, &LineItem)> {
         self.chunks
             .iter()
             .flat_map(|(start, lines)| lines.iter().enumerate().map(move |(i, l)| (start + i, l)))
@@ -50,6 +51,17 @@ impl Snapshot {
             .filter(|(_, l)| l.node().is_some())
             .nth(n - 1)
             .is_some()
+    }
+
+    /// The task tree of this snapshot.
+    pub fn tree(&self, config: &Config) -> TaskTree<'_> {
+        TaskTree::from_lines(self.line_items(), config.profile)
+    }
+
+    /// The text of a line without its line break.
+    pub fn line(&self, line: usize) -> String {
+        let text: String = self.rope.line(line).into();
+        text.trim_end_matches(['\n', '\r']).to_string()
     }
 }
 
@@ -120,8 +132,40 @@ impl Backend {
         }
     }
 
-    fn encoding(&self) -> Encoding {
+    pub fn encoding(&self) -> Encoding {
         self.settings.lock().expect("settings").encoding
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// A snapshot of an open document, or a clear error for an unknown URI.
+    pub fn snapshot(&self, uri: &Uri) -> Result<Snapshot> {
+        self.docs
+            .lock()
+            .expect("documents")
+            .get(uri)
+            .map(Snapshot::of)
+            .ok_or_else(|| unknown_document(uri))
+    }
+
+    /// Snapshots of every open document.
+    pub fn open_documents(&self) -> Vec<(Uri, Snapshot)> {
+        let docs = self.docs.lock().expect("documents");
+        docs.iter()
+            .map(|(uri, doc)| (uri.clone(), Snapshot::of(doc)))
+            .collect()
+    }
+
+    /// The configuration in force for a document (errors were already shown on analysis).
+    pub fn config(&self, uri: &Uri) -> Config {
+        config_for(&self.settings, uri).0
+    }
+
+    /// The workspace folders the server may read files in.
+    pub fn folders(&self) -> Vec<PathBuf> {
+        self.settings.lock().expect("settings").folders.clone()
     }
 
     async fn show_error(&self, message: String) {
@@ -264,11 +308,11 @@ fn config_for(settings: &Mutex<Settings>, uri: &Uri) -> (Config, Option<String>)
     }
 }
 
-fn file_path(uri: &Uri) -> Option<PathBuf> {
+pub fn file_path(uri: &Uri) -> Option<PathBuf> {
     uri.to_file_path().map(|p| p.into_owned())
 }
 
-fn unknown_document(uri: &Uri) -> Error {
+pub fn unknown_document(uri: &Uri) -> Error {
     Error::invalid_params(format!("wbs-lsp has no open document {}", uri.as_str()))
 }
 
@@ -299,6 +343,11 @@ impl LanguageServer for Backend {
         if folders.is_empty() {
             folders.extend(params.root_uri.as_ref().and_then(file_path));
         }
+        let toggles = params
+            .initialization_options
+            .as_ref()
+            .map(config::Capabilities::from_json)
+            .unwrap_or_default();
         let client_settings = match params
             .initialization_options
             .as_ref()
@@ -348,7 +397,7 @@ impl LanguageServer for Backend {
                         ..DiagnosticOptions::default()
                     },
                 )),
-                ..ServerCapabilities::default()
+                ..super::capabilities(&toggles)
             },
             server_info: Some(ServerInfo {
                 name: convert::SOURCE.to_string(),
@@ -456,6 +505,73 @@ impl LanguageServer for Backend {
         }
     }
 
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        super::actions::code_action(self, params).await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        super::commands::execute_command(self, params).await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        super::navigation::document_symbol(self, params)
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        super::navigation::folding_range(self, params)
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        super::navigation::hover(self, params)
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        super::navigation::goto_definition(self, params)
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        super::navigation::references(self, params)
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        super::navigation::document_highlight(self, params)
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        super::navigation::completion(self, params)
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        super::navigation::inlay_hint(self, params)
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        super::navigation::workspace_symbol(self, params)
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        super::actions::prepare_rename(self, params)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        super::actions::rename(self, params)
+    }
+
     async fn diagnostic(
         &self,
         params: DocumentDiagnosticParams,
@@ -492,7 +608,7 @@ impl LanguageServer for Backend {
 }
 
 impl Backend {
-    async fn config_changed(&self) {
+    pub(super) async fn config_changed(&self) {
         self.settings.lock().expect("settings").files.clear();
         self.settings.lock().expect("settings").shown_errors.clear();
         self.schedule_all();
@@ -507,6 +623,3 @@ impl Backend {
         }
     }
 }
-
-#[allow(dead_code)]
-fn _assert_path(_: &Path) {}
