@@ -16,17 +16,22 @@ use tree_sitter::{InputEdit, Point, Tree};
 use crate::model::line::{scan_line, LineItem};
 use crate::syntax::{self, carry};
 
-/// One reset line in four starts a new chunk (headings always do).
-const BOUNDARY_ONE_IN: u64 = 4;
+/// One reset line in two starts a new chunk (headings always do).
+const BOUNDARY_ONE_IN: u64 = 2;
 /// Documents larger than this are parsed on two threads when opened.
 const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
 
 pub struct Chunk {
     pub start_line: usize,
     pub line_count: usize,
-    tree: Tree,
+    /// Kept only for large chunks, where an incremental reparse pays: a tree costs tens of
+    /// bytes per byte of text, and a small chunk reparses from scratch in microseconds.
+    tree: Option<Tree>,
     pub lines: Arc<[LineItem]>,
 }
+
+/// Chunks of at least this many lines keep their tree for incremental reparsing.
+const KEEP_TREE_LINES: usize = 256;
 
 pub struct Document {
     rope: Rope,
@@ -96,7 +101,16 @@ impl Document {
     pub fn trees(&self) -> Vec<(usize, String)> {
         self.chunks
             .iter()
-            .map(|c| (c.start_line, c.tree.root_node().to_sexp()))
+            .map(|c| {
+                let sexp = match &c.tree {
+                    Some(tree) => tree.root_node().to_sexp(),
+                    None => {
+                        let text = chunk_text(&self.rope, c.start_line..c.start_line + c.line_count);
+                        syntax::parse(&text, None).root_node().to_sexp()
+                    }
+                };
+                (c.start_line, sexp)
+            })
             .collect()
     }
 
@@ -160,14 +174,13 @@ impl Document {
         let (ranges, resync_at) = chunk_ranges(rope, self.chunks[first].start_line, Some(&resync));
         let resync_at = resync_at.unwrap_or(self.chunks.len());
 
-        let reuse_tree = ranges.len() == 1 && resync_at == first + 1;
-        let new_chunks: Vec<Chunk> = if reuse_tree {
-            let mut old = self.chunks[first].tree.clone();
-            old.edit(&tree_edit);
-            let range = ranges[0].clone();
-            vec![build_chunk(rope, range, Some(&old))]
-        } else {
-            parse_chunks(rope, ranges)
+        let new_chunks: Vec<Chunk> = match &self.chunks[first].tree {
+            Some(old) if ranges.len() == 1 && resync_at == first + 1 => {
+                let mut old = old.clone();
+                old.edit(&tree_edit);
+                vec![build_chunk(rope, ranges[0].clone(), Some(&old))]
+            }
+            _ => parse_chunks(rope, ranges),
         };
         for chunk in &mut self.chunks[resync_at..] {
             chunk.start_line = (chunk.start_line as isize + delta) as usize;
@@ -219,10 +232,14 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-fn fnv1a(text: &str) -> u64 {
-    text.trim_end().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
-    })
+/// Whether a reset line starts a chunk: a hash of the line picks one in `BOUNDARY_ONE_IN`.
+/// FNV-1a's low bits hardly mix, so the top bits of a multiplicative finish decide.
+fn picked_as_boundary(text: &str) -> bool {
+    let fnv = text
+        .trim_end()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    (fnv.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60).is_multiple_of(BOUNDARY_ONE_IN)
 }
 
 /// Splits the document into chunk line ranges from `from` (a chunk start) on. With
@@ -242,7 +259,7 @@ fn chunk_ranges(
         if line > chunk_start
             && state == carry::Carry::Normal
             && carry::is_reset_line(&text, previous_blank)
-            && (carry::is_atx_heading(&text) || fnv1a(&text).is_multiple_of(BOUNDARY_ONE_IN))
+            && (carry::is_atx_heading(&text) || picked_as_boundary(&text))
         {
             ranges.push(chunk_start..line);
             if let Some(old) = resync.and_then(|r| r(line)) {
@@ -286,14 +303,18 @@ fn parse_chunks(rope: &Rope, ranges: Vec<Range<usize>>) -> Vec<Chunk> {
     })
 }
 
-fn build_chunk(rope: &Rope, range: Range<usize>, old: Option<&Tree>) -> Chunk {
+fn chunk_text(rope: &Rope, range: Range<usize>) -> Cow<'_, str> {
     let start_byte = rope.line_to_byte(range.start);
     let end_byte = if range.end >= rope.len_lines() {
         rope.len_bytes()
     } else {
         rope.line_to_byte(range.end)
     };
-    let text: Cow<str> = rope.byte_slice(start_byte..end_byte).into();
+    rope.byte_slice(start_byte..end_byte).into()
+}
+
+fn build_chunk(rope: &Rope, range: Range<usize>, old: Option<&Tree>) -> Chunk {
+    let text = chunk_text(rope, range.clone());
     let tree = syntax::parse(&text, old);
     let line_count = range.len();
     let classes = syntax::classify(&tree, &text, line_count);
@@ -306,7 +327,7 @@ fn build_chunk(rope: &Rope, range: Range<usize>, old: Option<&Tree>) -> Chunk {
     Chunk {
         start_line: range.start,
         line_count,
-        tree,
+        tree: (line_count >= KEEP_TREE_LINES).then_some(tree),
         lines,
     }
 }

@@ -2,25 +2,52 @@
 
 use std::fmt;
 
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Stored inline (no heap): IDs are cloned and hashed for every node on every analysis.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TaskId {
-    nums: Box<[u32]>,
+    len: u8,
     letter: Option<u8>,
+    nums: [u32; MAX_SEGMENTS],
 }
+
+/// More numeric segments than this is not read as a task ID (the format has five).
+pub const MAX_SEGMENTS: usize = 8;
 
 /// Digits in one segment: more cannot be a task number and would overflow.
 const MAX_SEGMENT_DIGITS: usize = 9;
 
+impl Ord for TaskId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.nums(), self.letter).cmp(&(other.nums(), other.letter))
+    }
+}
+
+impl PartialOrd for TaskId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
 impl TaskId {
+    /// An ID from its numbers (at most `MAX_SEGMENTS`; more are dropped).
     pub fn new(nums: Vec<u32>, letter: Option<u8>) -> TaskId {
+        TaskId::from_slice(&nums, letter)
+    }
+
+    fn from_slice(nums: &[u32], letter: Option<u8>) -> TaskId {
+        debug_assert!(!nums.is_empty() && nums.len() <= MAX_SEGMENTS);
+        let len = nums.len().min(MAX_SEGMENTS);
+        let mut inline = [0; MAX_SEGMENTS];
+        inline[..len].copy_from_slice(&nums[..len]);
         TaskId {
-            nums: nums.into_boxed_slice(),
+            len: len as u8,
             letter,
+            nums: inline,
         }
     }
 
     pub fn nums(&self) -> &[u32] {
-        &self.nums
+        &self.nums[..self.len as usize]
     }
 
     pub fn letter(&self) -> Option<u8> {
@@ -29,7 +56,7 @@ impl TaskId {
 
     /// Level: the numeric segments, plus one for a check-task letter.
     pub fn level(&self) -> usize {
-        self.nums.len() + usize::from(self.letter.is_some())
+        self.len as usize + usize::from(self.letter.is_some())
     }
 
     /// The stage is the first number.
@@ -39,20 +66,35 @@ impl TaskId {
 
     /// The last number (for a letter ID, the parent's).
     pub fn last_num(&self) -> u32 {
-        *self.nums.last().expect("an ID has a number")
+        *self.nums().last().expect("an ID has a number")
     }
 
     pub fn parent(&self) -> Option<TaskId> {
         if self.letter.is_some() {
-            return Some(TaskId::new(self.nums.to_vec(), None));
+            return Some(TaskId {
+                letter: None,
+                ..self.clone()
+            });
         }
-        (self.nums.len() > 1).then(|| TaskId::new(self.nums[..self.nums.len() - 1].to_vec(), None))
+        (self.len > 1).then(|| {
+            let mut parent = self.clone();
+            parent.len -= 1;
+            parent.nums[parent.len as usize] = 0;
+            parent
+        })
     }
 
+    /// The child numbered `num` (past `MAX_SEGMENTS` the ID is returned unchanged).
     pub fn child(&self, num: u32) -> TaskId {
-        let mut nums = self.nums.to_vec();
-        nums.push(num);
-        TaskId::new(nums, None)
+        let mut child = TaskId {
+            letter: None,
+            ..self.clone()
+        };
+        if (child.len as usize) < MAX_SEGMENTS {
+            child.nums[child.len as usize] = num;
+            child.len += 1;
+        }
+        child
     }
 
     /// Whether `self` is a strict ancestor of `other`.
@@ -60,16 +102,16 @@ impl TaskId {
         if self.letter.is_some() {
             return false;
         }
-        let deeper = other.nums.len() > self.nums.len()
-            || (other.nums.len() == self.nums.len() && other.letter.is_some());
-        deeper && other.nums.starts_with(&self.nums)
+        let deeper = other.len > self.len || (other.len == self.len && other.letter.is_some());
+        deeper && other.nums().starts_with(self.nums())
     }
 
     /// Parses an ID at the start of `s`; returns it and the bytes it took. The ID must not
     /// be followed by a letter, digit or another dotted segment.
     pub fn parse_prefix(s: &str) -> Option<(TaskId, usize)> {
         let b = s.as_bytes();
-        let mut nums = Vec::new();
+        let mut nums = [0u32; MAX_SEGMENTS];
+        let mut count = 0;
         let mut i = 0;
         let mut letter = None;
         loop {
@@ -94,25 +136,23 @@ impl TaskId {
                 }
                 return None;
             }
-            nums.push(s[start..i].parse().ok()?);
+            if count == MAX_SEGMENTS {
+                return None;
+            }
+            nums[count] = s[start..i].parse().ok()?;
+            count += 1;
             if b.get(i) == Some(&b'.')
-                && b.get(i + 1)
-                    .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+                && b.get(i + 1).is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
             {
                 i += 1;
                 continue;
             }
             break;
         }
-        if nums.is_empty() {
+        if count == 0 || b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
             return None;
         }
-        if b.get(i)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        {
-            return None;
-        }
-        Some((TaskId::new(nums, letter), i))
+        Some((TaskId::from_slice(&nums[..count], letter), i))
     }
 
     pub fn parse(s: &str) -> Option<TaskId> {
@@ -125,7 +165,7 @@ impl TaskId {
 
 impl fmt::Display for TaskId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, n) in self.nums.iter().enumerate() {
+        for (i, n) in self.nums().iter().enumerate() {
             if i > 0 {
                 f.write_str(".")?;
             }
@@ -161,6 +201,12 @@ mod tests {
         assert!(TaskId::parse_prefix("1.2x").is_none());
         assert!(TaskId::parse_prefix("v1.2").is_none());
         assert!(TaskId::parse_prefix("12345678901.1").is_none());
+    }
+
+    #[test]
+    fn too_many_segments_is_no_id() {
+        assert!(TaskId::parse_prefix("1.2.3.4.5.6.7.8").is_some());
+        assert!(TaskId::parse_prefix("1.2.3.4.5.6.7.8.9").is_none());
     }
 
     #[test]

@@ -8,6 +8,8 @@ pub mod clauses;
 pub mod id;
 pub mod line;
 
+use std::collections::hash_map::Entry;
+
 use rustc_hash::FxHashMap;
 
 use crate::document::Document;
@@ -95,23 +97,23 @@ impl<'a> TaskTree<'a> {
         forced: Option<Profile>,
     ) -> TaskTree<'a> {
         // Pass 1: written nodes with their notes, and the first occurrence of each ID.
-        let mut written: Vec<Node<'a>> = Vec::new();
-        let mut first: FxHashMap<TaskId, usize> = FxHashMap::default();
+        let mut nodes: Vec<Node<'a>> = Vec::new();
+        let mut index: FxHashMap<TaskId, usize> = FxHashMap::default();
         let mut owner: Option<usize> = None;
         let mut any_stage_keyword = false;
         for (line_no, item) in lines {
             match &item.kind {
                 ItemKind::Node(node) => {
                     any_stage_keyword |= node.keyword == Some(Keyword::Stage);
-                    let index = written.len();
-                    let duplicate_of = match first.get(&node.id) {
-                        Some(&f) => Some(f),
-                        None => {
-                            first.insert(node.id.clone(), index);
+                    let position = nodes.len();
+                    let duplicate_of = match index.entry(node.id.clone()) {
+                        Entry::Occupied(first) => Some(*first.get()),
+                        Entry::Vacant(slot) => {
+                            slot.insert(position);
                             None
                         }
                     };
-                    written.push(Node {
+                    nodes.push(Node {
                         id: node.id.clone(),
                         line: line_no,
                         written: Some(node),
@@ -121,13 +123,11 @@ impl<'a> TaskTree<'a> {
                         duplicate_of,
                         notes: item.notes.iter().map(|n| (line_no, n)).collect(),
                     });
-                    owner = Some(index);
+                    owner = Some(position);
                 }
                 ItemKind::Notes => {
                     if let Some(o) = owner {
-                        written[o]
-                            .notes
-                            .extend(item.notes.iter().map(|n| (line_no, n)));
+                        nodes[o].notes.extend(item.notes.iter().map(|n| (line_no, n)));
                     }
                 }
                 ItemKind::Heading => owner = None,
@@ -135,42 +135,49 @@ impl<'a> TaskTree<'a> {
             }
         }
 
-        // Pass 2: the final order, with implied parents placed before their first child.
-        let mut nodes: Vec<Node<'a>> = Vec::with_capacity(written.len());
-        let mut index: FxHashMap<TaskId, usize> = FxHashMap::default();
-        let mut remap = vec![0usize; written.len()];
-        for (w, node) in written.into_iter().enumerate() {
-            if node.duplicate_of.is_none() {
-                let mut missing = Vec::new();
-                let mut ancestor = node.id.parent();
-                while let Some(a) = ancestor {
-                    if first.contains_key(&a) || index.contains_key(&a) {
-                        break;
+        // Pass 2, only when some parent is not written: place implied parents right
+        // before their first child, and renumber.
+        let missing_parent = |index: &FxHashMap<TaskId, usize>, node: &Node| {
+            node.duplicate_of.is_none() && node.id.parent().is_some_and(|p| !index.contains_key(&p))
+        };
+        if nodes.iter().any(|n| missing_parent(&index, n)) {
+            let written = std::mem::take(&mut nodes);
+            let mut remap = vec![0usize; written.len()];
+            for (w, node) in written.into_iter().enumerate() {
+                if missing_parent(&index, &node) {
+                    let mut missing = Vec::new();
+                    let mut ancestor = node.id.parent();
+                    while let Some(a) = ancestor {
+                        if index.contains_key(&a) {
+                            break;
+                        }
+                        ancestor = a.parent();
+                        missing.push(a);
                     }
-                    ancestor = a.parent();
-                    missing.push(a);
+                    for a in missing.into_iter().rev() {
+                        // Marked with usize::MAX until the fix-up below gives real positions.
+                        index.insert(a.clone(), usize::MAX);
+                        nodes.push(Node {
+                            id: a,
+                            line: node.line,
+                            written: None,
+                            inactive: node.inactive,
+                            parent: None,
+                            children: Vec::new(),
+                            duplicate_of: None,
+                            notes: Vec::new(),
+                        });
+                    }
                 }
-                for a in missing.into_iter().rev() {
-                    index.insert(a.clone(), nodes.len());
-                    nodes.push(Node {
-                        id: a,
-                        line: node.line,
-                        written: None,
-                        inactive: node.inactive,
-                        parent: None,
-                        children: Vec::new(),
-                        duplicate_of: None,
-                        notes: Vec::new(),
-                    });
-                }
-                index.insert(node.id.clone(), nodes.len());
+                remap[w] = nodes.len();
+                nodes.push(node);
             }
-            remap[w] = nodes.len();
-            nodes.push(node);
-        }
-        for node in &mut nodes {
-            if let Some(d) = node.duplicate_of {
-                node.duplicate_of = Some(remap[d]);
+            for (i, node) in nodes.iter_mut().enumerate() {
+                if let Some(d) = node.duplicate_of {
+                    node.duplicate_of = Some(remap[d]);
+                } else {
+                    index.insert(node.id.clone(), i);
+                }
             }
         }
 
