@@ -3,11 +3,15 @@
 //! Data flows one way: text edit -> [`document`] (rope + syntax trees) -> [`model`] (task
 //! tree) -> [`rules`] (findings) -> [`lsp`] (the only layer that knows LSP types).
 
+pub mod actions;
+pub mod analysis;
 pub mod check;
 pub mod config;
 pub mod document;
+pub mod graph;
 pub mod lsp;
 pub mod model;
+pub mod navigation;
 pub mod rules;
 pub mod syntax;
 pub mod testgen;

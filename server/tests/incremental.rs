@@ -2,6 +2,7 @@
 //! incrementally as a fresh parse of the resulting text.
 
 use proptest::prelude::*;
+use wbs_lsp::analysis::{Analyzer, ChunkLines};
 use wbs_lsp::config::Config;
 use wbs_lsp::document::{Document, TextEdit};
 
@@ -13,6 +14,13 @@ const BASE: &str = "---\ntitle: plan\n---\n\n### **Stage 1: CORE – Base**\n(De
 | a | b |\n|---|---|\n| 1.4 x | y |\n\n## Stage 2: INTEGRATION\n\n2.1 Real (Dependencies: 3.1)\n  2.1.1 Replace the stub\n";
 
 const PIECES: &[&str] = &[
+    "a",
+    "e",
+    " and add tests",
+    "Verify",
+    "Task 1.1",
+    "core",
+    "Login",
     "*",
     "_",
     "[",
@@ -50,6 +58,13 @@ fn edit_strategy() -> impl Strategy<Value = (prop::sample::Index, usize, Vec<pro
     )
 }
 
+fn chunk_lines(doc: &Document) -> Vec<ChunkLines> {
+    doc.chunks()
+        .iter()
+        .map(|c| (c.start_line, c.lines.clone()))
+        .collect()
+}
+
 fn findings(doc: &Document) -> Vec<String> {
     wbs_lsp::analyze(doc.line_items(), &Config::default())
         .iter()
@@ -65,6 +80,8 @@ proptest! {
     #[test]
     fn incremental_equals_fresh(edits in prop::collection::vec(edit_strategy(), 1..25)) {
         let mut doc = Document::new(BASE, 1);
+        let mut analyzer = Analyzer::default();
+        analyzer.analyze(&chunk_lines(&doc), &Config::default());
         for (at, delete, pieces) in edits {
             let text = doc.text();
             let mut start = at.index(text.len() + 1);
@@ -80,6 +97,9 @@ proptest! {
             let mut expected = text.clone();
             expected.replace_range(start..end, &insert);
             prop_assert_eq!(doc.text(), expected);
+            // The analysis that reuses structural findings agrees with a full one.
+            let reused = analyzer.analyze(&chunk_lines(&doc), &Config::default());
+            prop_assert_eq!(reused, wbs_lsp::analyze(doc.line_items(), &Config::default()));
         }
         let fresh = Document::new(&doc.text(), 1);
         prop_assert_eq!(doc.trees(), fresh.trees());

@@ -13,6 +13,7 @@ use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
 use super::convert::{self, Encoding};
+use crate::analysis::Analyzer;
 use crate::config::{self, Config, RawConfig};
 use crate::document::{Document, TextEdit};
 use crate::model::line::LineItem;
@@ -88,6 +89,8 @@ pub struct Backend {
     settings: Arc<Mutex<Settings>>,
     /// Documents waiting for analysis; the worker takes the latest version of each.
     dirty: Arc<Mutex<HashSet<Uri>>>,
+    /// Per document, what the next analysis can reuse.
+    analyzers: Arc<Mutex<HashMap<Uri, Analyzer>>>,
     wake: Arc<Notify>,
 }
 
@@ -98,6 +101,7 @@ impl Backend {
             docs: Arc::default(),
             settings: Arc::default(),
             dirty: Arc::default(),
+            analyzers: Arc::default(),
             wake: Arc::new(Notify::new()),
         };
         tokio::spawn(backend.worker().run());
@@ -110,6 +114,7 @@ impl Backend {
             docs: self.docs.clone(),
             settings: self.settings.clone(),
             dirty: self.dirty.clone(),
+            analyzers: self.analyzers.clone(),
             wake: self.wake.clone(),
         }
     }
@@ -192,6 +197,8 @@ struct Worker {
     docs: Arc<Mutex<HashMap<Uri, Document>>>,
     settings: Arc<Mutex<Settings>>,
     dirty: Arc<Mutex<HashSet<Uri>>>,
+    /// Per document, what the next analysis can reuse.
+    analyzers: Arc<Mutex<HashMap<Uri, Analyzer>>>,
     wake: Arc<Notify>,
 }
 
@@ -221,12 +228,10 @@ impl Worker {
                 }
                 let encoding = self.settings.lock().expect("settings").encoding;
                 let version = snapshot.version;
-                let task_uri = uri.clone();
-                let diagnostics = tokio::task::spawn_blocking(move || {
-                    diagnostics(&snapshot, &config, encoding, &task_uri)
-                })
-                .await
-                .unwrap_or_default();
+                let diagnostics =
+                    analyze_off_thread(&self.analyzers, snapshot, config, encoding, &uri)
+                        .await
+                        .unwrap_or_default();
                 // Publish only if the document is still open (a close clears it).
                 let open = self.docs.lock().expect("documents").contains_key(&uri);
                 if open {
@@ -241,6 +246,7 @@ impl Worker {
 
 fn diagnostics(
     snapshot: &Snapshot,
+    analyzer: &mut Analyzer,
     config: &Config,
     encoding: Encoding,
     uri: &Uri,
@@ -250,10 +256,39 @@ fn diagnostics(
     if !included && !snapshot.node_count_at_least(config::MIN_NODES_TO_ANALYSE) {
         return Vec::new();
     }
-    crate::analyze(snapshot.line_items(), config)
+    analyzer
+        .analyze(&snapshot.chunks, config)
         .iter()
         .map(|f| convert::diagnostic(&snapshot.rope, f, encoding, uri))
         .collect()
+}
+
+/// Runs the analysis off the async threads, with the document's analyzer (which keeps what
+/// the next version can reuse).
+async fn analyze_off_thread(
+    analyzers: &Mutex<HashMap<Uri, Analyzer>>,
+    snapshot: Snapshot,
+    config: Config,
+    encoding: Encoding,
+    uri: &Uri,
+) -> Option<Vec<Diagnostic>> {
+    let mut analyzer = analyzers
+        .lock()
+        .expect("analyzers")
+        .remove(uri)
+        .unwrap_or_default();
+    let task_uri = uri.clone();
+    let (diagnostics, analyzer) = tokio::task::spawn_blocking(move || {
+        let diagnostics = diagnostics(&snapshot, &mut analyzer, &config, encoding, &task_uri);
+        (diagnostics, analyzer)
+    })
+    .await
+    .ok()?;
+    analyzers
+        .lock()
+        .expect("analyzers")
+        .insert(uri.clone(), analyzer);
+    Some(diagnostics)
 }
 
 /// The configuration for a document: the nearest `.wbs-lsp.toml` inside the workspace
@@ -468,6 +503,7 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         let was_open = self.docs.lock().expect("documents").remove(&uri).is_some();
+        self.analyzers.lock().expect("analyzers").remove(&uri);
         let pull = self.settings.lock().expect("settings").pull;
         if was_open && !pull {
             self.client.publish_diagnostics(uri, Vec::new(), None).await;
@@ -589,12 +625,9 @@ impl LanguageServer for Backend {
             self.show_error(error).await;
         }
         let encoding = self.encoding();
-        let task_uri = uri.clone();
-        let items = tokio::task::spawn_blocking(move || {
-            diagnostics(&snapshot, &config, encoding, &task_uri)
-        })
-        .await
-        .map_err(|_| Error::internal_error())?;
+        let items = analyze_off_thread(&self.analyzers, snapshot, config, encoding, &uri)
+            .await
+            .ok_or_else(Error::internal_error)?;
         Ok(DocumentDiagnosticReportResult::Report(
             DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
                 related_documents: None,

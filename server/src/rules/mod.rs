@@ -194,6 +194,15 @@ pub fn reference_location(line: usize, reference: &Reference) -> Location {
 }
 
 /// How messages name a node: its written keyword, else the name of its level.
+/// How messages name a written node, from its own line.
+pub fn line_name(node: &crate::model::line::NodeLine) -> String {
+    let word = match node.keyword {
+        Some(k) => k.as_str(),
+        None => level_name(node.id.level()),
+    };
+    format!("{word} {}", node.id)
+}
+
 pub fn name(tree: &TaskTree, node: usize) -> String {
     let n = &tree.nodes[node];
     let word = match n.keyword() {
@@ -214,10 +223,24 @@ pub fn level_name(level: usize) -> &'static str {
 
 /// Runs every rule and applies the settings; findings come sorted by position.
 pub fn check(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
+    let mut findings = check_structure(tree, settings);
+    for i in plain_leaves(tree) {
+        let node = &tree.nodes[i];
+        findings.extend(check_local(
+            node.line,
+            node.written.expect("leaves are written"),
+            settings,
+        ));
+    }
+    sort(&mut findings);
+    findings
+}
+
+/// The rules that depend on the document's structure (IDs, spans, keywords, notes,
+/// references, check-task flags), with the settings applied; unsorted.
+pub fn check_structure(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
     let mut sink = Sink::new(tree);
-    let rules: [fn(&TaskTree, &mut Sink); 13] = [
-        non_atomic::check,
-        not_actionable::check,
+    let rules: [fn(&TaskTree, &mut Sink); 11] = [
         missing_dependencies::check,
         missing_stage_gate::check,
         missing_check_tasks::check,
@@ -233,15 +256,42 @@ pub fn check(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
     for rule in rules {
         rule(tree, &mut sink);
     }
-    let mut findings = sink.findings;
+    apply_settings(sink.findings, settings)
+}
+
+/// The rules that read one leaf's own line (`non-atomic`, `not-actionable`), for a node
+/// that is an active leaf and not a check task.
+pub fn check_local(
+    line: usize,
+    node: &crate::model::line::NodeLine,
+    settings: &RuleSettings,
+) -> Vec<Finding> {
+    let findings = [
+        non_atomic::finding(line, node),
+        not_actionable::finding(line, node),
+    ];
+    apply_settings(findings.into_iter().flatten().collect(), settings)
+}
+
+/// The nodes the local rules apply to: active written leaves that are not check tasks.
+pub fn plain_leaves<'t>(tree: &'t TaskTree) -> impl Iterator<Item = usize> + 't {
+    (0..tree.nodes.len())
+        .filter(|&i| !tree.nodes[i].inactive && tree.is_leaf(i) && !tree.is_check_task(i))
+}
+
+fn apply_settings(mut findings: Vec<Finding>, settings: &RuleSettings) -> Vec<Finding> {
     findings.retain(|f| !settings.disabled.contains(&f.code));
     for finding in &mut findings {
         if let Some((_, severity)) = settings.severity.iter().find(|(c, _)| *c == finding.code) {
             finding.severity = *severity;
         }
     }
-    findings.sort_by_key(|f| (f.location, f.code));
     findings
+}
+
+/// The order findings are reported in: by position, then code.
+pub fn sort(findings: &mut [Finding]) {
+    findings.sort_by_key(|f| (f.location, f.code));
 }
 
 /// `"a", "b" and "c"`

@@ -1,29 +1,26 @@
-use super::{name, quoted_list, Code, Sink};
-use crate::model::TaskTree;
+use super::{line_name, quoted_list, Code, Finding, Location};
+use crate::model::line::NodeLine;
 
-/// A leaf (not a check task) whose title joins two or more actions.
-pub fn check(tree: &TaskTree, sink: &mut Sink) {
-    for (i, node) in tree.nodes.iter().enumerate() {
-        let Some(written) = node.written else {
-            continue;
-        };
-        if written.actions.len() < 2 || !tree.is_leaf(i) || tree.is_check_task(i) {
-            continue;
-        }
-        let actions: Vec<String> = written.actions.iter().map(|a| lower_first(a)).collect();
-        let message = format!(
-            "{} joins {} actions: {}; split it into one task per action",
-            name(tree, i),
-            actions.len(),
-            quoted_list(&actions)
-        );
-        sink.on_node(
-            i,
-            Code::NonAtomic,
-            Code::NonAtomic.default_severity(),
-            message,
-        );
+/// A leaf (not a check task) whose title joins two or more actions. A local rule: it
+/// reads the node's own line only (the caller knows the node is such a leaf).
+pub fn finding(line: usize, node: &NodeLine) -> Option<Finding> {
+    if node.actions.len() < 2 {
+        return None;
     }
+    let actions: Vec<String> = node.actions.iter().map(|a| lower_first(a)).collect();
+    let message = format!(
+        "{} joins {} actions: {}; split it into one task per action",
+        line_name(node),
+        actions.len(),
+        quoted_list(&actions)
+    );
+    Some(Finding {
+        code: Code::NonAtomic,
+        severity: Code::NonAtomic.default_severity(),
+        location: Location::new(line, node.id_span),
+        message,
+        related: Vec::new(),
+    })
 }
 
 fn lower_first(text: &str) -> String {

@@ -1,32 +1,29 @@
-use super::{name, Code, Sink};
-use crate::model::TaskTree;
+use super::{line_name, Code, Finding, Location};
+use crate::model::line::NodeLine;
 
 /// A leaf (not a check task) with an empty title or one that does not start with a verb.
-pub fn check(tree: &TaskTree, sink: &mut Sink) {
-    for (i, node) in tree.nodes.iter().enumerate() {
-        let Some(written) = node.written else {
-            continue;
-        };
-        if written.starts_with_verb || !tree.is_leaf(i) || tree.is_check_task(i) {
-            continue;
-        }
-        let message = if written.title.is_empty() {
-            format!(
-                "{} has no title; say what to do, starting with a verb",
-                name(tree, i)
-            )
-        } else {
-            format!(
-                "{} \"{}\" does not start with an action verb; say what to do (\"Implement …\", \"Add …\", \"Configure …\")",
-                name(tree, i),
-                written.title
-            )
-        };
-        sink.on_node(
-            i,
-            Code::NotActionable,
-            Code::NotActionable.default_severity(),
-            message,
-        );
+/// A local rule: it reads the node's own line only.
+pub fn finding(line: usize, node: &NodeLine) -> Option<Finding> {
+    if node.starts_with_verb {
+        return None;
     }
+    let message = if node.title.is_empty() {
+        format!(
+            "{} has no title; say what to do, starting with a verb",
+            line_name(node)
+        )
+    } else {
+        format!(
+            "{} \"{}\" does not start with an action verb; say what to do (\"Implement …\", \"Add …\", \"Configure …\")",
+            line_name(node),
+            node.title
+        )
+    };
+    Some(Finding {
+        code: Code::NotActionable,
+        severity: Code::NotActionable.default_severity(),
+        location: Location::new(line, node.id_span),
+        message,
+        related: Vec::new(),
+    })
 }

@@ -360,3 +360,18 @@ fn settings_change_severity_and_disable_codes() {
     config.rules.disabled.push(super::Code::NotActionable);
     assert_eq!(crate::analyze(doc.line_items(), &config), []);
 }
+
+#[test]
+fn seed_style_noun_pairs_are_one_action() {
+    // Titles in the style of the seed's example lists: "and" joins nouns, not actions.
+    for title in [
+        "Configure CI with coverage and lint checks",
+        "Implement vulnerability scanning and compliance checks",
+        "Add full error handling and transaction rollback",
+        "Integrate background jobs and queues",
+        "Implement persistent migrations and ORM layer",
+        "Add health-check and version endpoints",
+    ] {
+        assert_eq!(crate::model::clauses::actions(title).len(), 1, "{title}");
+    }
+}
