@@ -18,6 +18,8 @@ use crate::syntax::{self, carry};
 
 /// One reset line in two starts a new chunk (headings always do).
 const BOUNDARY_ONE_IN: u64 = 2;
+/// How much of a reset line its boundary hash reads.
+const BOUNDARY_HASH_BYTES: usize = 12;
 /// Documents larger than this are parsed on two threads when opened.
 const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
 
@@ -105,7 +107,8 @@ impl Document {
                 let sexp = match &c.tree {
                     Some(tree) => tree.root_node().to_sexp(),
                     None => {
-                        let text = chunk_text(&self.rope, c.start_line..c.start_line + c.line_count);
+                        let text =
+                            chunk_text(&self.rope, c.start_line..c.start_line + c.line_count);
                         syntax::parse(&text, None).root_node().to_sexp()
                     }
                 };
@@ -232,13 +235,15 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Whether a reset line starts a chunk: a hash of the line picks one in `BOUNDARY_ONE_IN`.
-/// FNV-1a's low bits hardly mix, so the top bits of a multiplicative finish decide.
+/// Whether a reset line starts a chunk: a hash of the line's start picks one in
+/// `BOUNDARY_ONE_IN`. Only the first bytes count (where the ID stands), so typing a title
+/// never moves a boundary. FNV-1a's low bits hardly mix, so the top bits of a
+/// multiplicative finish decide.
 fn picked_as_boundary(text: &str) -> bool {
-    let fnv = text
-        .trim_end()
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    let start = &text.as_bytes()[..text.len().min(BOUNDARY_HASH_BYTES)];
+    let fnv = start.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
     (fnv.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60).is_multiple_of(BOUNDARY_ONE_IN)
 }
 

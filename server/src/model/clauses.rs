@@ -144,7 +144,7 @@ const AMBIGUOUS_VERBS: &[&str] = &[
     "create", "cut", "debug", "delete", "demo", "deploy", "design", "diff", "display", "document",
     "download", "draft", "drain", "drop", "dump", "edit", "export", "fetch", "filter", "flag",
     "fork", "format", "forward", "gate", "get", "group", "guard", "hash", "hook", "host", "import",
-    "index", "insert", "install", "label", "launch", "limit", "link", "list", "load", "lock", "log",
+    "index", "insert", "install", "label", "launch", "limit", "link", "lint", "list", "load", "lock", "log",
     "lower", "map", "mark", "mask", "merge", "mirror", "mock", "model", "monitor", "mount", "name",
     "open", "output", "package", "patch", "pin", "ping", "pipe", "plan", "plot", "poll", "port",
     "post", "present", "preview", "print", "process", "profile", "prompt", "proxy", "pull", "push",

@@ -142,14 +142,18 @@ impl TaskId {
             nums[count] = s[start..i].parse().ok()?;
             count += 1;
             if b.get(i) == Some(&b'.')
-                && b.get(i + 1).is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+                && b.get(i + 1)
+                    .is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
             {
                 i += 1;
                 continue;
             }
             break;
         }
-        if count == 0 || b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        if count == 0
+            || b.get(i)
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
             return None;
         }
         Some((TaskId::from_slice(&nums[..count], letter), i))

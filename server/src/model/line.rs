@@ -174,6 +174,7 @@ pub fn scan_line(line: &str, class: LineClass) -> LineItem {
             pos = skip_ws(line, pos + 4);
         }
         pos = skip_list_marker(line, pos);
+        pos = skip_heading_marks(line, pos);
     }
     let body_start = pos;
     pos = skip_checkbox(line, pos).unwrap_or(pos);
@@ -201,11 +202,13 @@ pub fn scan_line(line: &str, class: LineClass) -> LineItem {
     }
     // A notes line: `(Dependencies: …)`, `- Dependencies: …`, `**Stage Gate:** …`.
     let mut p = after_emphasis;
+    let region_start = p;
     if line[p..].starts_with('(') {
         p = skip_emphasis(line, skip_ws(line, p + 1));
     }
     if key_at(line, p).is_some() {
-        let notes = parse_notes(line, p);
+        // From the `(` when there is one, so that its `)` closes the last value.
+        let notes = parse_notes(line, region_start);
         if !notes.is_empty() {
             return LineItem {
                 kind: ItemKind::Notes,
@@ -311,6 +314,20 @@ fn skip_checkbox(line: &str, pos: usize) -> Option<usize> {
         Some(pos + 3)
     } else {
         None
+    }
+}
+
+/// `### ` of a heading inside a comment, where Markdown is not parsed.
+fn skip_heading_marks(line: &str, pos: usize) -> usize {
+    let hashes = line.as_bytes()[pos..]
+        .iter()
+        .take_while(|&&b| b == b'#')
+        .count();
+    if (1..=6).contains(&hashes) && matches!(line.as_bytes().get(pos + hashes), Some(b' ' | b'\t'))
+    {
+        skip_ws(line, pos + hashes)
+    } else {
+        pos
     }
 }
 
@@ -441,7 +458,9 @@ fn parse_notes(line: &str, start: usize) -> Vec<Note> {
         if let Some((key, key_len, _)) = key {
             let raw = &line[value_start..value_end];
             let value = raw.trim().trim_matches(['*', '_']).trim();
-            let value_offset = value_start + (raw.len() - raw.trim_start().len());
+            // Where the value stands once white space and emphasis around it are gone.
+            let leading = raw.len() - raw.trim_start_matches([' ', '\t', '*', '_']).len();
+            let value_offset = value_start + leading;
             let refs = match key {
                 NoteKey::Dependencies => parse_references(value, value_offset),
                 NoteKey::StageGate => Vec::new(),
@@ -567,8 +586,11 @@ fn clean_title(raw: &str) -> String {
         }
         out.push(c);
     }
+    // A separator after closing emphasis (`**1.2.A**: Validate …`) is not title text.
     let trimmed = out
         .trim()
+        .trim_start_matches([':', '.', ')', '—', '–'])
+        .trim_start()
         .trim_end_matches(['(', '|', ',', '—', '–', ';'])
         .trim_end();
     let trimmed = trimmed.strip_suffix(" -").unwrap_or(trimmed).trim();
@@ -705,6 +727,26 @@ mod tests {
     }
 
     #[test]
+    fn separators_emphasis_and_parentheses() {
+        let n = node("**1.1.A**: Validate core functionality of Task 1.1");
+        assert_eq!(n.check_verb, Some(CheckKind::Validate));
+        let line = "- Dependencies: **1.7**";
+        let item = scan_line(
+            line,
+            LineClass {
+                content_start: 2,
+                list_item: true,
+                ..LineClass::default()
+            },
+        );
+        let span = item.notes[0].refs[0].span;
+        assert_eq!(&line[span.start as usize..span.end as usize], "1.7");
+        let item = text("(Dependencies: None | Stage Gate: )");
+        assert_eq!(item.notes[1].value, "");
+        assert!(!item.notes[1].is_present());
+    }
+
+    #[test]
     fn references() {
         let ids = |v: &str| -> Vec<String> {
             parse_references(v, 0)
@@ -732,5 +774,11 @@ mod tests {
         let item = scan_line("<!-- - 1.1 Finished phase -->", class);
         assert!(item.inactive);
         assert_eq!(item.node().unwrap().title, "Finished phase");
+        let heading = scan_line("<!-- ### Stage 2: INTEGRATION -->", class);
+        assert_eq!(heading.node().unwrap().id.to_string(), "2");
+        assert_eq!(
+            scan_line("## Phase 2: Old", class).node().unwrap().keyword,
+            Some(Keyword::Phase)
+        );
     }
 }

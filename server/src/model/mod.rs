@@ -127,7 +127,9 @@ impl<'a> TaskTree<'a> {
                 }
                 ItemKind::Notes => {
                     if let Some(o) = owner {
-                        nodes[o].notes.extend(item.notes.iter().map(|n| (line_no, n)));
+                        nodes[o]
+                            .notes
+                            .extend(item.notes.iter().map(|n| (line_no, n)));
                     }
                 }
                 ItemKind::Heading => owner = None,
