@@ -66,8 +66,8 @@ pub fn capabilities(toggles: &Capabilities) -> ServerCapabilities {
 /// A `file://` URI for an absolute path (percent-encoding what a URI may not hold).
 pub fn file_uri(path: &Path) -> Uri {
     let mut text = String::from("file://");
-    for component in path.to_string_lossy().split('/') {
-        if !text.ends_with('/') {
+    for (i, component) in path.to_string_lossy().split('/').enumerate() {
+        if i > 0 {
             text.push('/');
         }
         for b in component.bytes() {
@@ -92,5 +92,19 @@ pub async fn run_stdio() -> i32 {
         0
     } else {
         1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_uris_of_absolute_paths() {
+        assert_eq!(
+            file_uri(Path::new("/tmp/a b/tasks_ü.md")).as_str(),
+            "file:///tmp/a%20b/tasks_%C3%BC.md"
+        );
+        assert_eq!(file_uri(Path::new("/")).as_str(), "file:///");
     }
 }
