@@ -1,21 +1,233 @@
-//! Code actions, rename. (Being written.)
+//! Code actions, prepareRename and rename: the pure `crate::actions` in LSP types.
+//!
+//! Quick fixes are offered for every finding on the lines the request's range touches
+//! (Helix sends a one-character range, VS Code an empty one or the selection), with the
+//! diagnostics they fix built exactly as the published ones; refactorings for the node
+//! on the first line; source actions (every missing check task, renumber the document,
+//! `source.fixAll.wbs-lsp`) when asked for by `context.only`, or when the client asks
+//! without `only` on the user's demand (not on automatic, cursor-move requests: fix-all
+//! re-analyses the text a few times). Edits carry the document version, so a client
+//! refuses them once the document has changed.
 
-use tower_lsp_server::jsonrpc::Result;
+use ropey::Rope;
+use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 
-use super::server::Backend;
+use super::convert::{self, Encoding};
+use super::server::{Backend, Snapshot};
+use crate::actions::{self as pure, fix_all, rename as pure_rename, Action, ActionKind, Doc};
+use crate::config::{Config, MIN_NODES_TO_ANALYSE};
+use crate::rules;
 
-pub async fn code_action(_: &Backend, _: CodeActionParams) -> Result<Option<CodeActionResponse>> {
-    Ok(None)
+pub async fn code_action(
+    backend: &Backend,
+    params: CodeActionParams,
+) -> Result<Option<CodeActionResponse>> {
+    let uri = params.text_document.uri.clone();
+    let snapshot = backend.snapshot(&uri)?;
+    let config = backend.config(&uri);
+    let encoding = backend.encoding();
+    let actions = tokio::task::spawn_blocking(move || {
+        code_actions(&snapshot, &config, encoding, &uri, &params)
+    })
+    .await
+    .map_err(|_| Error::internal_error())?;
+    Ok(Some(actions))
+}
+
+/// Whether the server analyses this document (as the diagnostics do).
+fn analysed(snapshot: &Snapshot, config: &Config, uri: &Uri) -> bool {
+    let included = uri
+        .to_file_path()
+        .is_some_and(|path| config.includes(&path));
+    included
+        || snapshot
+            .line_items()
+            .filter(|(_, item)| item.node().is_some())
+            .nth(MIN_NODES_TO_ANALYSE - 1)
+            .is_some()
+}
+
+/// Whether `kind` is asked for by `only` (a kind matches itself and its sub-kinds).
+fn asked(only: Option<&Vec<CodeActionKind>>, kind: ActionKind) -> bool {
+    let kind = kind.as_str();
+    only.is_none_or(|only| {
+        only.iter().any(|o| {
+            let o = o.as_str();
+            kind == o || (kind.starts_with(o) && kind.as_bytes().get(o.len()) == Some(&b'.'))
+        })
+    })
+}
+
+fn code_actions(
+    snapshot: &Snapshot,
+    config: &Config,
+    encoding: Encoding,
+    uri: &Uri,
+    params: &CodeActionParams,
+) -> Vec<CodeActionOrCommand> {
+    if !analysed(snapshot, config, uri) {
+        return Vec::new();
+    }
+    let rope = &snapshot.rope;
+    let tree = snapshot.tree(config);
+    let findings = rules::check(&tree, &config.rules);
+    let doc = Doc::new(&tree, &findings, rope);
+
+    let range = params.range;
+    let first = range.start.line as usize;
+    let mut last = (range.end.line as usize).max(first);
+    // A selection that ends at the start of a line does not touch that line.
+    if last > first && range.end.character == 0 {
+        last -= 1;
+    }
+    let only = params.context.only.as_ref();
+    let automatic = params.context.trigger_kind == Some(CodeActionTriggerKind::AUTOMATIC);
+    let sources = match only {
+        Some(_) => true,
+        None => !automatic,
+    };
+
+    let mut actions: Vec<Action> = Vec::new();
+    if asked(only, ActionKind::QuickFix) {
+        for finding in findings
+            .iter()
+            .filter(|f| (first..=last).contains(&f.location.line))
+        {
+            actions.extend(pure::quick_fixes(&doc, finding));
+        }
+    }
+    if asked(only, ActionKind::RefactorRewrite) {
+        if let Some(node) = doc.node_on_line(first) {
+            actions.extend(pure::renumber::renumber_children(&doc, node));
+        }
+    }
+    if sources && asked(only, ActionKind::Source) {
+        actions.extend(pure::check_tasks::insert_all(&doc));
+        actions.extend(pure::renumber::renumber_document(&doc));
+    }
+    if sources && asked(only, ActionKind::SourceFixAll) {
+        actions.extend(fix_all::fix_all(&tree, &findings, rope, &config.rules));
+    }
+
+    // One action per title: two findings of one group offer the same renumbering.
+    let mut merged: Vec<Action> = Vec::new();
+    for action in actions {
+        match merged.iter_mut().find(|a| a.title == action.title) {
+            Some(existing) => {
+                for f in action.fixes {
+                    if !existing.fixes.contains(&f) {
+                        existing.fixes.push(f);
+                    }
+                }
+            }
+            None => merged.push(action),
+        }
+    }
+    merged
+        .into_iter()
+        .map(|a| CodeActionOrCommand::CodeAction(to_lsp(a, rope, encoding, uri, snapshot.version)))
+        .collect()
+}
+
+fn to_lsp(action: Action, rope: &Rope, encoding: Encoding, uri: &Uri, version: i32) -> CodeAction {
+    let diagnostics = action
+        .fixes
+        .iter()
+        .map(|f| convert::diagnostic(rope, f, encoding, uri))
+        .collect();
+    CodeAction {
+        title: action.title,
+        kind: Some(CodeActionKind::from(action.kind.as_str().to_string())),
+        diagnostics: Some(diagnostics),
+        edit: Some(workspace_edit(&action.edits, rope, encoding, uri, version)),
+        is_preferred: action.preferred.then_some(true),
+        ..CodeAction::default()
+    }
+}
+
+/// The edits as a versioned `documentChanges` edit of one document.
+fn workspace_edit(
+    edits: &[pure::Edit],
+    rope: &Rope,
+    encoding: Encoding,
+    uri: &Uri,
+    version: i32,
+) -> WorkspaceEdit {
+    let mut sorted: Vec<&pure::Edit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.start, e.end));
+    let edits = sorted
+        .into_iter()
+        .map(|e| {
+            OneOf::Left(TextEdit {
+                range: Range::new(
+                    convert::position(rope, e.start.line, e.start.col, encoding),
+                    convert::position(rope, e.end.line, e.end.col, encoding),
+                ),
+                new_text: e.new_text.clone(),
+            })
+        })
+        .collect();
+    WorkspaceEdit {
+        document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: uri.clone(),
+                version: Some(version),
+            },
+            edits,
+        }])),
+        ..WorkspaceEdit::default()
+    }
+}
+
+/// The (line, byte column) of an LSP position.
+fn line_col(rope: &Rope, position: Position, encoding: Encoding) -> (usize, u32) {
+    let byte = convert::offset(rope, position, encoding);
+    let line = rope.byte_to_line(byte);
+    (line, (byte - rope.line_to_byte(line)) as u32)
 }
 
 pub fn prepare_rename(
-    _: &Backend,
-    _: TextDocumentPositionParams,
+    backend: &Backend,
+    params: TextDocumentPositionParams,
 ) -> Result<Option<PrepareRenameResponse>> {
-    Ok(None)
+    let uri = params.text_document.uri;
+    let snapshot = backend.snapshot(&uri)?;
+    let config = backend.config(&uri);
+    let encoding = backend.encoding();
+    let rope = &snapshot.rope;
+    let tree = snapshot.tree(&config);
+    let doc = Doc::new(&tree, &[], rope);
+    let (line, col) = line_col(rope, params.position, encoding);
+    let target = pure_rename::target_at(&doc, line, col).map_err(Error::invalid_params)?;
+    let text = doc.line(target.line)[target.start as usize..target.end as usize].to_string();
+    Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
+        range: Range::new(
+            convert::position(rope, target.line, target.start, encoding),
+            convert::position(rope, target.line, target.end, encoding),
+        ),
+        placeholder: text,
+    }))
 }
 
-pub fn rename(_: &Backend, _: RenameParams) -> Result<Option<WorkspaceEdit>> {
-    Ok(None)
+pub fn rename(backend: &Backend, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+    let position = params.text_document_position;
+    let uri = position.text_document.uri;
+    let snapshot = backend.snapshot(&uri)?;
+    let config = backend.config(&uri);
+    let encoding = backend.encoding();
+    let rope = &snapshot.rope;
+    let tree = snapshot.tree(&config);
+    let doc = Doc::new(&tree, &[], rope);
+    let (line, col) = line_col(rope, position.position, encoding);
+    let target = pure_rename::target_at(&doc, line, col).map_err(Error::invalid_params)?;
+    let edits =
+        pure_rename::rename(&doc, target.node, &params.new_name).map_err(Error::invalid_params)?;
+    Ok(Some(workspace_edit(
+        &edits,
+        rope,
+        encoding,
+        &uri,
+        snapshot.version,
+    )))
 }
