@@ -91,17 +91,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
                 continue;
             }
         };
-        let config = match config_for(&path) {
-            Ok(config) => config,
-            Err(message) => {
-                let _ = writeln!(
-                    err,
-                    "wbs-lsp check: configuration error: {message}; using the defaults"
-                );
-                status = 2;
-                Config::default()
-            }
-        };
+        let (config, config_ok) = command_config("check", &path, err);
+        if !config_ok {
+            status = 2;
+        }
         let doc = Document::new(&text, 0);
         if !explicit && !crate::is_task_list(Some(&path), &doc, &config) {
             continue;
@@ -124,13 +117,25 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     status
 }
 
-fn config_for(path: &Path) -> Result<Config, String> {
+/// The configuration for a file named on the command line (the nearest `.wbs-lsp.toml`
+/// in its folder or a parent). On an error the message goes to `err`, naming the command,
+/// and the defaults are used; the flag says whether the configuration was good.
+pub fn command_config(command: &str, path: &Path, err: &mut dyn Write) -> (Config, bool) {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     let raw = match config::find_file(&absolute, None) {
-        Some(file) => config::read_file(&file)?,
-        None => RawConfig::default(),
+        Some(file) => config::read_file(&file),
+        None => Ok(RawConfig::default()),
     };
-    raw.resolve()
+    match raw.and_then(|raw| raw.resolve()) {
+        Ok(config) => (config, true),
+        Err(message) => {
+            let _ = writeln!(
+                err,
+                "wbs-lsp {command}: configuration error: {message}; using the defaults"
+            );
+            (Config::default(), false)
+        }
+    }
 }
 
 fn collect_markdown(dir: &Path, files: &mut Vec<(PathBuf, bool)>) {

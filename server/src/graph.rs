@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
 
-use crate::config::{self, Config, RawConfig};
+use crate::config::Config;
 use crate::document::Document;
 use crate::model::id::TaskId;
 use crate::model::TaskTree;
@@ -616,17 +616,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         }
     };
     let mut status = 0;
-    let config = match config_for(path) {
-        Ok(config) => config,
-        Err(message) => {
-            let _ = writeln!(
-                err,
-                "wbs-lsp graph: configuration error: {message}; using the defaults"
-            );
-            status = 2;
-            Config::default()
-        }
-    };
+    let (config, config_ok) = crate::check::command_config("graph", path, err);
+    if !config_ok {
+        status = 2;
+    }
     let doc = Document::new(&text, 0);
     let tree = TaskTree::build(&doc, config.profile);
     let graph = of_tree(&tree, &config, level);
@@ -642,15 +635,6 @@ fn shown(value: Option<&str>) -> String {
         Some(v) => format!("{v:?}"),
         None => "nothing".to_string(),
     }
-}
-
-fn config_for(path: &Path) -> Result<Config, String> {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let raw = match config::find_file(&absolute, None) {
-        Some(file) => config::read_file(&file)?,
-        None => RawConfig::default(),
-    };
-    raw.resolve()
 }
 
 #[cfg(test)]

@@ -23,9 +23,8 @@ use ropey::Rope;
 use rustc_hash::FxHashMap;
 
 use crate::model::id::TaskId;
-use crate::model::line::{CheckKind, Note, Reference};
+use crate::model::line::{Note, Reference};
 use crate::model::TaskTree;
-use crate::rules::wording::check_task_wording;
 use crate::rules::{Code, Finding, Location};
 
 /// A position: a line and a byte column in it (past the line's text means its end, before
@@ -473,27 +472,7 @@ pub fn note_region_start(text: &str, key_start: usize) -> usize {
     }
 }
 
-/// The check-task kinds a group lacks, in Validate, Verify, Document order (as the
-/// `missing-check-tasks` rule counts them).
-pub fn missing_kinds(tree: &TaskTree, group: usize) -> Vec<CheckKind> {
-    let present: Vec<CheckKind> = tree.nodes[group]
-        .children
-        .iter()
-        .filter(|&&c| tree.is_check_task(c))
-        .filter_map(|&c| tree.check_kind(c))
-        .collect();
-    CheckKind::ALL
-        .into_iter()
-        .filter(|k| !present.contains(k))
-        .collect()
-}
-
-/// The wording a check task of this group should have in its profile and stage.
-pub fn wording_for(tree: &TaskTree, group: usize, kind: CheckKind) -> String {
-    let id = &tree.nodes[group].id;
-    let stage = if tree.three_stage() { id.stage() } else { 0 };
-    check_task_wording(kind, stage, id)
-}
+pub use crate::rules::missing_check_tasks::{missing_kinds, wording_for};
 
 /// How messages and titles name a node (`Phase 1.3`).
 pub fn name(tree: &TaskTree, i: usize) -> String {

@@ -4,7 +4,7 @@ mod check_task_wording;
 mod dependency_cycle;
 mod duplicate_id;
 mod later_stage_dependency;
-mod missing_check_tasks;
+pub mod missing_check_tasks;
 mod missing_dependencies;
 mod missing_stage_gate;
 mod non_atomic;
