@@ -1,22 +1,22 @@
 //! Analysis of one document across its versions.
 //!
 //! Rebuilding the task tree and running every rule costs tens of milliseconds on a
-//! 100,000-line list, while a keystroke usually edits one title. Findings split in two:
-//! structural ones depend only on each line's *structure* (IDs and their spans, keywords,
-//! notes present, references and their spans, check-task verbs and named tasks, whether a
-//! check task's title fits its stage's wording, a stage's first word); local ones
-//! (`non-atomic`, `not-actionable`) depend on one leaf's own line. When every chunk an
-//! edit replaced has the same structure line by line, the structural findings still hold,
-//! and only the local rules run again on the replaced chunks' leaves. Anything else (a
-//! changed structure, a new line, other settings) runs the full analysis.
+//! 100,000-line list, while a keystroke usually edits one line's words. Findings split in
+//! two: structural ones depend only on each line's *structure* (IDs and their spans,
+//! keywords, notes present, references and their spans, check-task verbs, the task a
+//! worded check task names, a stage's first word); local ones (`non-atomic`,
+//! `not-actionable`, and the line-level part of `check-task-wording`) depend on one node's
+//! own line. When every chunk an edit replaced has the same structure line by line, the
+//! structural findings still hold, and only the local rules run again on the replaced
+//! chunks' nodes. Anything else (a changed structure, a new line, other settings) runs the
+//! full analysis.
 
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::model::line::{ItemKind, LineItem, NodeLine};
 use crate::model::{Profile, TaskTree};
-use crate::rules::wording::{check_task_wording, starts_with_wording};
-use crate::rules::{self, Finding, RuleSettings};
+use crate::rules::{self, Finding, LocalKind, RuleSettings};
 
 /// A chunk as the analysis sees it: its first line and its scanned lines.
 pub type ChunkLines = (usize, Arc<[LineItem]>);
@@ -33,8 +33,9 @@ struct Cache {
     rules: RuleSettings,
     chunks: Vec<ChunkLines>,
     structural: Vec<Finding>,
-    /// Lines of the leaves the local rules apply to, sorted.
-    plain_leaves: Vec<usize>,
+    /// Lines of the nodes the local rules apply to, with what applies, sorted by line.
+    local_targets: Vec<(usize, LocalKind)>,
+    three_stage: bool,
     /// Local findings, sorted by line.
     local: Vec<Finding>,
 }
@@ -58,14 +59,18 @@ impl Analyzer {
     fn full(&mut self, chunks: &[ChunkLines], config: &Config) -> Vec<Finding> {
         let tree = TaskTree::from_lines(line_items(chunks), config.profile);
         let structural = rules::check_structure(&tree, &config.rules);
-        let mut plain_leaves = Vec::new();
+        let three_stage = tree.three_stage();
+        let mut local_targets = Vec::new();
         let mut local = Vec::new();
-        for i in rules::plain_leaves(&tree) {
+        for (i, kind) in rules::local_targets(&tree) {
             let node = &tree.nodes[i];
-            plain_leaves.push(node.line);
+            let written = node.written.expect("local targets are written");
+            local_targets.push((node.line, kind));
             local.extend(rules::check_local(
                 node.line,
-                node.written.expect("leaves are written"),
+                written,
+                kind,
+                three_stage,
                 &config.rules,
             ));
         }
@@ -75,7 +80,8 @@ impl Analyzer {
             rules: config.rules.clone(),
             chunks: chunks.to_vec(),
             structural,
-            plain_leaves,
+            local_targets,
+            three_stage,
             local,
         });
         self.result()
@@ -112,12 +118,15 @@ impl Analyzer {
             cache
                 .local
                 .retain(|f| f.location.line < *start || f.location.line >= end);
-            let first = cache.plain_leaves.partition_point(|&l| l < *start);
-            for &line in cache.plain_leaves[first..].iter().take_while(|&&l| l < end) {
+            let first = cache.local_targets.partition_point(|&(l, _)| l < *start);
+            for &(line, kind) in cache.local_targets[first..]
+                .iter()
+                .take_while(|&&(l, _)| l < end)
+            {
                 if let Some(node) = lines[line - start].node() {
-                    cache
-                        .local
-                        .extend(rules::check_local(line, node, &config.rules));
+                    let found =
+                        rules::check_local(line, node, kind, cache.three_stage, &config.rules);
+                    cache.local.extend(found);
                 }
             }
             cache.chunks[j] = chunks[j].clone();
@@ -167,9 +176,10 @@ fn same_node_structure(a: &NodeLine, b: &NodeLine) -> bool {
         && a.id_span == b.id_span
         && a.keyword == b.keyword
         && a.check_verb == b.check_verb
-        && a.named_task == b.named_task
+        // A letter ID is a check task whatever it names; a worded leaf is one only when
+        // it names its group, so what it names is structure.
+        && (a.id.letter().is_some() || a.named_task == b.named_task)
         && (a.id.level() != 1 || first_word(&a.title) == first_word(&b.title))
-        && (a.check_verb.is_none() || fits_stage_wording(a) == fits_stage_wording(b))
 }
 
 fn first_word(title: &str) -> &str {
@@ -178,18 +188,6 @@ fn first_word(title: &str) -> &str {
     &rest[..rest
         .find(|c: char| !c.is_alphanumeric())
         .unwrap_or(rest.len())]
-}
-
-/// Whether a check task's title starts with its stage's wording (what
-/// `check-task-wording` compares in the three-stage profile).
-fn fits_stage_wording(node: &NodeLine) -> bool {
-    match (node.check_verb, node.id.parent()) {
-        (Some(verb), Some(group)) => starts_with_wording(
-            &node.title,
-            &check_task_wording(verb, node.id.stage(), &group),
-        ),
-        _ => false,
-    }
 }
 
 #[cfg(test)]
@@ -240,5 +238,37 @@ mod tests {
         let findings = analyzer.analyze(&chunks(&doc), &config);
         assert!(!analyzer.reused());
         assert_eq!(findings, crate::analyze(doc.line_items(), &config));
+    }
+
+    #[test]
+    fn typing_at_the_end_of_any_line_of_a_generated_list() {
+        let text = crate::testgen::task_list(600, crate::testgen::Style::Seed);
+        let config = Config::default();
+        let mut full_lines = Vec::new();
+        for line in 0..text.lines().count() {
+            let mut doc = Document::new(&text, 1);
+            let mut analyzer = Analyzer::default();
+            analyzer.analyze(&chunks(&doc), &config);
+            let line_text = doc.line(line).into_owned();
+            if line_text.trim().is_empty() {
+                continue;
+            }
+            let end = doc.rope().line_to_byte(line) + line_text.len();
+            doc.apply(&TextEdit {
+                range: Some(end..end),
+                text: "x".into(),
+            });
+            let findings = analyzer.analyze(&chunks(&doc), &config);
+            assert_eq!(findings, crate::analyze(doc.line_items(), &config));
+            if !analyzer.reused() {
+                full_lines.push(line_text);
+            }
+        }
+        // The generated list has letter check tasks only, whose structure no typed
+        // suffix changes: every edit reuses.
+        assert!(
+            full_lines.is_empty(),
+            "full analyses after typing at the end of: {full_lines:#?}"
+        );
     }
 }

@@ -18,7 +18,9 @@ use crate::syntax::{self, carry};
 
 /// One reset line in two starts a new chunk (headings always do).
 const BOUNDARY_ONE_IN: u64 = 2;
-/// How much of a reset line its boundary hash reads.
+/// How far into a reset line its ID is looked for, and how much of a line without one
+/// the boundary hash reads.
+const BOUNDARY_ID_SEARCH: usize = 24;
 const BOUNDARY_HASH_BYTES: usize = 12;
 /// Documents larger than this are parsed on two threads when opened.
 const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
@@ -235,13 +237,25 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
     })
 }
 
-/// Whether a reset line starts a chunk: a hash of the line's start picks one in
-/// `BOUNDARY_ONE_IN`. Only the first bytes count (where the ID stands), so typing a title
-/// never moves a boundary. FNV-1a's low bits hardly mix, so the top bits of a
-/// multiplicative finish decide.
+/// Whether a reset line starts a chunk: a hash of the line's first token with a digit
+/// (its ID, past any list marker, checkbox or emphasis) picks one in `BOUNDARY_ONE_IN`, so
+/// typing a title never moves a boundary; a line without a digit near its start hashes its
+/// first bytes. FNV-1a's low bits hardly mix, so the top bits of a multiplicative finish
+/// decide.
 fn picked_as_boundary(text: &str) -> bool {
-    let start = &text.as_bytes()[..text.len().min(BOUNDARY_HASH_BYTES)];
-    let fnv = start.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+    let bytes = text.as_bytes();
+    let head = &bytes[..bytes.len().min(BOUNDARY_ID_SEARCH)];
+    let key = match head.iter().position(u8::is_ascii_digit) {
+        Some(start) => {
+            let len = bytes[start..]
+                .iter()
+                .position(|b| b.is_ascii_whitespace())
+                .unwrap_or(bytes.len() - start);
+            &bytes[start..start + len]
+        }
+        None => &bytes[..bytes.len().min(BOUNDARY_HASH_BYTES)],
+    };
+    let fnv = key.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
     });
     (fnv.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60).is_multiple_of(BOUNDARY_ONE_IN)

@@ -1,79 +1,85 @@
-use super::missing_check_tasks::wording_for;
-use super::{name, Code, Sink};
-use crate::model::line::CheckKind;
+use super::wording::{check_task_wording, starts_with_wording};
+use super::{name, Code, Finding, Location, Sink};
+use crate::model::line::{CheckKind, NodeLine};
 use crate::model::TaskTree;
 
-/// A check task whose wording does not fit its stage, whose letter disagrees with its verb,
-/// that names another task, or that has an ordinary child written after it.
+/// The structural half: a check task with an ordinary child of its group written after it.
 pub fn check(tree: &TaskTree, sink: &mut Sink) {
     for (i, node) in tree.nodes.iter().enumerate() {
-        let (Some(written), Some(parent)) = (node.written, node.parent) else {
+        let Some(parent) = node.parent else {
             continue;
         };
         if !tree.is_check_task(i) {
             continue;
         }
-        let group = &tree.nodes[parent];
-        let mut problems = Vec::new();
-        let letter_kind = node.id.letter().and_then(CheckKind::from_letter);
-        match (written.check_verb, node.id.letter()) {
-            (None, _) => problems.push(format!(
-                "does not start with Validate, Verify or Document; write \"{}\"",
-                wording_for(tree, parent, letter_kind.unwrap_or(CheckKind::Verify))
-            )),
-            (Some(verb), Some(letter)) if letter_kind != Some(verb) => problems.push(format!(
-                "its letter {} does not match its verb {} (A Validate, B Verify, C Document)",
-                letter as char,
-                verb.verb()
-            )),
-            _ => {}
-        }
-        match &written.named_task {
-            Some(named) if *named != group.id => problems.push(format!(
-                "names Task {named}, but it closes Task {}",
-                group.id
-            )),
-            None if written.check_verb.is_some() => problems.push(format!(
-                "does not name the task it closes (Task {})",
-                group.id
-            )),
-            _ => {}
-        }
-        if let Some(verb) = written.check_verb {
-            let stage = group.id.stage();
-            let wording = wording_for(tree, parent, verb);
-            let stage_checked = !tree.three_stage() || (1..=3).contains(&stage);
-            let named_ok = written.named_task.as_ref() == Some(&group.id);
-            if stage_checked
-                && named_ok
-                && tree.three_stage()
-                && !super::wording::starts_with_wording(&written.title, &wording)
-            {
-                problems.push(format!(
-                    "does not use the stage {stage} wording \"{wording}\""
-                ));
-            }
-        }
-        let ordinary_after = group
+        let ordinary_after = tree.nodes[parent]
             .children
             .iter()
             .skip_while(|&&c| c != i)
             .skip(1)
             .find(|&&c| !tree.is_check_task(c));
         if let Some(&after) = ordinary_after {
-            problems.push(format!(
-                "{} is written after it; check tasks close their group, so move them after the group's last task",
+            let message = format!(
+                "Check task {}: {} is written after it; check tasks close their group, so move them after the group's last task",
+                node.id,
                 name(tree, after)
-            ));
-        }
-        if !problems.is_empty() {
-            let message = format!("Check task {} {}", node.id, problems.join("; "));
-            sink.on_node(
-                i,
-                Code::CheckTaskWording,
-                Code::CheckTaskWording.default_severity(),
-                message,
             );
+            let severity = Code::CheckTaskWording.default_severity();
+            sink.on_node(i, Code::CheckTaskWording, severity, message);
         }
     }
+}
+
+/// The local half, from the check task's own line (its group is its ID's parent): no
+/// check verb, a letter that disagrees with the verb, another task named or none, or a
+/// title that does not fit the stage's wording (three-stage profile, stages 1-3).
+pub fn local_finding(line: usize, node: &NodeLine, three_stage: bool) -> Option<Finding> {
+    let group = node.id.parent()?;
+    let stage = if three_stage { group.stage() } else { 0 };
+    let mut problems = Vec::new();
+    let letter_kind = node.id.letter().and_then(CheckKind::from_letter);
+    match (node.check_verb, node.id.letter()) {
+        (None, _) => problems.push(format!(
+            "does not start with Validate, Verify or Document; write \"{}\"",
+            check_task_wording(letter_kind.unwrap_or(CheckKind::Verify), stage, &group)
+        )),
+        (Some(verb), Some(letter)) if letter_kind != Some(verb) => problems.push(format!(
+            "its letter {} does not match its verb {} (A Validate, B Verify, C Document)",
+            letter as char,
+            verb.verb()
+        )),
+        _ => {}
+    }
+    match &node.named_task {
+        Some(named) if *named != group => {
+            problems.push(format!("names Task {named}, but it closes Task {group}"))
+        }
+        None if node.check_verb.is_some() => {
+            problems.push(format!("does not name the task it closes (Task {group})"))
+        }
+        _ => {}
+    }
+    if let Some(verb) = node.check_verb {
+        let wording = check_task_wording(verb, stage, &group);
+        let named_ok = node.named_task.as_ref() == Some(&group);
+        if three_stage
+            && (1..=3).contains(&stage)
+            && named_ok
+            && !starts_with_wording(&node.title, &wording)
+        {
+            problems.push(format!(
+                "does not use the stage {stage} wording \"{wording}\""
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return None;
+    }
+    Some(Finding {
+        code: Code::CheckTaskWording,
+        severity: Code::CheckTaskWording.default_severity(),
+        location: Location::new(line, node.id_span),
+        message: format!("Check task {} {}", node.id, problems.join("; ")),
+        related: Vec::new(),
+    })
 }

@@ -56,10 +56,16 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
         let mut members: Vec<usize> = group.iter().flat_map(|e| [e.from, e.to]).collect();
         members.sort_unstable();
         members.dedup();
-        let cycle: Vec<String> = members
+        // A long cycle is named by its first members only: every reference on it gets a
+        // message, and thousands of full lists would cost gigabytes.
+        let mut cycle: Vec<String> = members
             .iter()
+            .take(CYCLE_MEMBERS_NAMED)
             .map(|&m| tree.nodes[m].id.to_string())
             .collect();
+        if members.len() > CYCLE_MEMBERS_NAMED {
+            cycle.push(format!("… {} tasks in all", members.len()));
+        }
         for edge in group {
             let message = format!(
                 "{} depends on {}, which leads back to it (cycle through {}); remove one of these dependencies",
@@ -92,6 +98,9 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
         }
     }
 }
+
+/// How many of a cycle's tasks its messages name.
+const CYCLE_MEMBERS_NAMED: usize = 8;
 
 struct Edge {
     from: usize,

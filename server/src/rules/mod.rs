@@ -224,11 +224,14 @@ pub fn level_name(level: usize) -> &'static str {
 /// Runs every rule and applies the settings; findings come sorted by position.
 pub fn check(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
     let mut findings = check_structure(tree, settings);
-    for i in plain_leaves(tree) {
+    for (i, kind) in local_targets(tree) {
         let node = &tree.nodes[i];
+        let written = node.written.expect("local targets are written");
         findings.extend(check_local(
             node.line,
-            node.written.expect("leaves are written"),
+            written,
+            kind,
+            tree.three_stage(),
             settings,
         ));
     }
@@ -259,24 +262,49 @@ pub fn check_structure(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding>
     apply_settings(sink.findings, settings)
 }
 
-/// The rules that read one leaf's own line (`non-atomic`, `not-actionable`), for a node
-/// that is an active leaf and not a check task.
+/// What the local rules check on a node's own line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LocalKind {
+    /// An active leaf that is not a check task: `non-atomic`, `not-actionable`.
+    Leaf,
+    /// An active check task: the line-level part of `check-task-wording`.
+    CheckTask,
+}
+
+/// The rules that read one node's own line; `kind` says which apply (the tree decides it).
 pub fn check_local(
     line: usize,
     node: &crate::model::line::NodeLine,
+    kind: LocalKind,
+    three_stage: bool,
     settings: &RuleSettings,
 ) -> Vec<Finding> {
-    let findings = [
-        non_atomic::finding(line, node),
-        not_actionable::finding(line, node),
-    ];
-    apply_settings(findings.into_iter().flatten().collect(), settings)
+    let findings: Vec<Finding> = match kind {
+        LocalKind::Leaf => [
+            non_atomic::finding(line, node),
+            not_actionable::finding(line, node),
+        ]
+        .into_iter()
+        .flatten()
+        .collect(),
+        LocalKind::CheckTask => check_task_wording::local_finding(line, node, three_stage)
+            .into_iter()
+            .collect(),
+    };
+    apply_settings(findings, settings)
 }
 
-/// The nodes the local rules apply to: active written leaves that are not check tasks.
-pub fn plain_leaves<'t>(tree: &'t TaskTree) -> impl Iterator<Item = usize> + 't {
-    (0..tree.nodes.len())
-        .filter(|&i| !tree.nodes[i].inactive && tree.is_leaf(i) && !tree.is_check_task(i))
+/// The nodes the local rules apply to, with what applies: active written leaves.
+pub fn local_targets<'t>(tree: &'t TaskTree) -> impl Iterator<Item = (usize, LocalKind)> + 't {
+    (0..tree.nodes.len()).filter_map(|i| {
+        if tree.nodes[i].inactive || !tree.is_leaf(i) {
+            None
+        } else if tree.is_check_task(i) {
+            Some((i, LocalKind::CheckTask))
+        } else {
+            Some((i, LocalKind::Leaf))
+        }
+    })
 }
 
 fn apply_settings(mut findings: Vec<Finding>, settings: &RuleSettings) -> Vec<Finding> {

@@ -375,3 +375,21 @@ fn seed_style_noun_pairs_are_one_action() {
         assert_eq!(crate::model::clauses::actions(title).len(), 1, "{title}");
     }
 }
+
+#[test]
+fn a_long_cycle_names_only_its_first_tasks() {
+    let mut text = String::from("Phase 1: Chain (Dependencies: None | Stage Gate: ok)\n");
+    for i in 1..=20 {
+        let previous = if i == 1 { 20 } else { i - 1 };
+        text.push_str(&format!(
+            "1.{i} Add step {i} (Dependencies: 1.{previous})\n"
+        ));
+    }
+    let found = fired(&text, "dependency-cycle");
+    assert_eq!(found.len(), 20);
+    assert!(
+        found.iter().all(|(_, m)| m.contains("… 20 tasks in all")),
+        "{}",
+        found[0].1
+    );
+}

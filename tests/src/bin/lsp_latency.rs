@@ -4,8 +4,10 @@
 //! cargo build --release -p wbs-lsp
 //! cargo run --release -p wbs-lsp-e2e --bin lsp_latency -- \
 //!     [--server target/release/wbs-lsp] [--lines 10000] [--style seed|nested] [--edits 200] \
-//!     [--dump PATH]
+//!     [--dump PATH] [--trace]
 //! ```
+//!
+//! `--dump` writes the generated document; `--trace` prints every edit's time and line.
 //!
 //! Spawns the server, initializes without the pull capability (so the server pushes),
 //! opens a generated task list and measures open -> the first `publishDiagnostics` of
@@ -37,11 +39,12 @@ struct Options {
     style: Style,
     edits: usize,
     dump: Option<PathBuf>,
+    trace: bool,
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: lsp_latency [--server PATH] [--lines N] [--style seed|nested] [--edits N] [--dump PATH]"
+        "usage: lsp_latency [--server PATH] [--lines N] [--style seed|nested] [--edits N] [--dump PATH] [--trace]"
     );
     std::process::exit(2);
 }
@@ -56,6 +59,7 @@ fn options() -> Options {
         style: Style::Seed,
         edits: 200,
         dump: None,
+        trace: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -66,6 +70,7 @@ fn options() -> Options {
             "--style" => o.style = Style::parse(&value()).unwrap_or_else(|| usage()),
             "--edits" => o.edits = value().parse().unwrap_or_else(|_| usage()),
             "--dump" => o.dump = Some(PathBuf::from(value())),
+            "--trace" => o.trace = true,
             _ => usage(),
         }
     }
@@ -300,6 +305,13 @@ fn main() {
         );
         let (at, count) = server.diagnostics_for(version);
         times.push(at - sent);
+        if o.trace {
+            eprintln!(
+                "edit {k} version {version} line {line}: {:.3} ms  {:?}",
+                ms(at - sent),
+                lines[line]
+            );
+        }
         if plain.binary_search(&line).is_ok() {
             leaf_times.push(at - sent);
         } else {
