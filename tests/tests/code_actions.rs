@@ -557,9 +557,15 @@ fn source_actions_and_only_filtering() {
         [
             "Add every missing check task (1 group)",
             "Renumber the whole document (3.1.4 → 3.1.3, 3.1.5 → 3.1.4)",
-            "Fix all safe problems (4 diagnostics: numbering, check tasks, notes, wording)"
+            "Fix all safe problems (4 diagnostics: numbering, check tasks, notes, wording)",
+            "Write the dependency graph beside this file (Mermaid)"
         ]
     );
+    // The graph action runs the server's command on this document.
+    let graph = find(&sources, "Write the dependency graph");
+    assert_eq!(graph["kind"], "source");
+    assert_eq!(graph["command"]["command"], "wbs-lsp.writeGraph");
+    assert_eq!(graph["command"]["arguments"], json!([URI]));
     // Quick fixes only: no source action; on a line without findings, nothing.
     let quick = s.actions_in(
         range(111, 2, 111, 3),

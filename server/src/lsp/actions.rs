@@ -124,10 +124,25 @@ fn code_actions(
             None => merged.push(action),
         }
     }
-    merged
+    let mut lsp_actions: Vec<CodeActionOrCommand> = merged
         .into_iter()
         .map(|a| CodeActionOrCommand::CodeAction(to_lsp(a, rope, encoding, uri, snapshot.version)))
-        .collect()
+        .collect();
+    if sources && asked(only, ActionKind::Source) {
+        // The graph command made reachable in editors that show no command list.
+        let title = "Write the dependency graph beside this file (Mermaid)".to_string();
+        lsp_actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: title.clone(),
+            kind: Some(CodeActionKind::SOURCE),
+            command: Some(Command {
+                title,
+                command: super::commands::WRITE_GRAPH.to_string(),
+                arguments: Some(vec![serde_json::json!(uri.as_str())]),
+            }),
+            ..CodeAction::default()
+        }));
+    }
+    lsp_actions
 }
 
 fn to_lsp(action: Action, rope: &Rope, encoding: Encoding, uri: &Uri, version: i32) -> CodeAction {
