@@ -96,7 +96,7 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             status = 2;
         }
         let doc = Document::new(&text, 0);
-        if !explicit && !crate::is_task_list(Some(&path), &doc, &config) {
+        if !explicit && !crate::is_task_list(Some(&path), doc.line_items(), &config) {
             continue;
         }
         let findings = crate::analyze(doc.line_items(), &config);

@@ -1,8 +1,8 @@
-//! One open document: the rope, its chunks (each with a tree-sitter tree and the scanned
-//! lines), and its version.
+//! One open document: the rope, its chunks (the scanned lines of each, and the
+//! tree-sitter tree of the large ones), and its version.
 //!
 //! Chunks start only on lines where Markdown's block state resets (see `syntax::carry`),
-//! and among those only where a hash of the line says so, so that chunk boundaries are a
+//! and among those only where a hash of the line's ID says so, so that chunk boundaries are a
 //! function of nearby text: an edit re-chunks from the chunk it starts in until a boundary
 //! lines up with an old one again, and every other chunk is kept as it was.
 
@@ -165,14 +165,14 @@ impl Document {
         let delta = rope.len_lines() as isize - old_line_count as isize;
         let new_last_line = rope.byte_to_line(start + text.len());
 
-        let old_starts: Vec<usize> = self.chunks.iter().map(|c| c.start_line).collect();
+        let chunks = &self.chunks;
         let resync = |line: usize| -> Option<usize> {
             if line <= new_last_line {
                 return None;
             }
             let old_line = (line as isize - delta) as usize;
-            old_starts[first + 1..]
-                .binary_search(&old_line)
+            chunks[first + 1..]
+                .binary_search_by_key(&old_line, |c| c.start_line)
                 .ok()
                 .map(|i| first + 1 + i)
         };

@@ -19,7 +19,6 @@ pub mod testgen;
 use std::path::Path;
 
 use config::{Config, MIN_NODES_TO_ANALYSE};
-use document::Document;
 use model::line::LineItem;
 use model::TaskTree;
 use rules::Finding;
@@ -34,12 +33,17 @@ pub fn analyze<'a>(
 }
 
 /// Whether a Markdown document is a task list: its name matches the include globs, or it
-/// has at least three task nodes.
-pub fn is_task_list(path: Option<&Path>, doc: &Document, config: &Config) -> bool {
+/// has at least three task nodes. The one test behind diagnostics, actions and navigation.
+pub fn is_task_list<'a>(
+    path: Option<&Path>,
+    lines: impl IntoIterator<Item = (usize, &'a LineItem)>,
+    config: &Config,
+) -> bool {
     if path.is_some_and(|p| config.includes(p)) {
         return true;
     }
-    doc.line_items()
+    lines
+        .into_iter()
         .filter(|(_, item)| item.node().is_some())
         .nth(MIN_NODES_TO_ANALYSE - 1)
         .is_some()

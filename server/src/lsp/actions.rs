@@ -16,8 +16,8 @@ use tower_lsp_server::ls_types::*;
 use super::convert::{self, Encoding};
 use super::server::{Backend, Snapshot};
 use crate::actions::{self as pure, fix_all, rename as pure_rename, Action, ActionKind, Doc};
-use crate::config::{Config, MIN_NODES_TO_ANALYSE};
-use crate::rules;
+use crate::analysis::Analyzer;
+use crate::config::Config;
 
 pub async fn code_action(
     backend: &Backend,
@@ -27,25 +27,14 @@ pub async fn code_action(
     let snapshot = backend.snapshot(&uri)?;
     let config = backend.config(&uri);
     let encoding = backend.encoding();
-    let actions = tokio::task::spawn_blocking(move || {
-        code_actions(&snapshot, &config, encoding, &uri, &params)
-    })
-    .await
-    .map_err(|_| Error::internal_error())?;
+    let task_uri = uri.clone();
+    let actions = backend
+        .with_analyzer(&uri, move |analyzer| {
+            code_actions(&snapshot, analyzer, &config, encoding, &task_uri, &params)
+        })
+        .await
+        .ok_or_else(Error::internal_error)?;
     Ok(Some(actions))
-}
-
-/// Whether the server analyses this document (as the diagnostics do).
-fn analysed(snapshot: &Snapshot, config: &Config, uri: &Uri) -> bool {
-    let included = uri
-        .to_file_path()
-        .is_some_and(|path| config.includes(&path));
-    included
-        || snapshot
-            .line_items()
-            .filter(|(_, item)| item.node().is_some())
-            .nth(MIN_NODES_TO_ANALYSE - 1)
-            .is_some()
 }
 
 /// Whether `kind` is asked for by `only` (a kind matches itself and its sub-kinds).
@@ -61,17 +50,19 @@ fn asked(only: Option<&Vec<CodeActionKind>>, kind: ActionKind) -> bool {
 
 fn code_actions(
     snapshot: &Snapshot,
+    analyzer: &mut Analyzer,
     config: &Config,
     encoding: Encoding,
     uri: &Uri,
     params: &CodeActionParams,
 ) -> Vec<CodeActionOrCommand> {
-    if !analysed(snapshot, config, uri) {
+    if !snapshot.is_task_list(uri, config) {
         return Vec::new();
     }
     let rope = &snapshot.rope;
     let tree = snapshot.tree(config);
-    let findings = rules::check(&tree, &config.rules);
+    // The same findings the diagnostics carry, reused from the document's last analysis.
+    let findings = snapshot.findings(analyzer, config);
     let doc = Doc::new(&tree, &findings, rope);
 
     let range = params.range;

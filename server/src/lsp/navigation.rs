@@ -17,7 +17,7 @@ use tower_lsp_server::ls_types::*;
 
 use super::convert::{self, Encoding};
 use super::server::{file_path, Backend, Snapshot};
-use crate::config::{Config, MIN_NODES_TO_ANALYSE};
+use crate::config::MIN_NODES_TO_ANALYSE;
 use crate::document::Document;
 use crate::model::TaskTree;
 use crate::navigation::{self as nav, Hit};
@@ -29,12 +29,6 @@ const MAX_WORKSPACE_FILE_BYTES: u64 = 16 << 20;
 /// `workspace/symbol` results, at most.
 const MAX_WORKSPACE_SYMBOLS: usize = 500;
 
-/// Whether a document gets navigation: the same test as for diagnostics.
-fn is_task_list(uri: &Uri, tree: &TaskTree, config: &Config) -> bool {
-    file_path(uri).is_some_and(|p| config.includes(&p))
-        || tree.nodes.iter().filter(|n| !n.is_implied()).count() >= MIN_NODES_TO_ANALYSE
-}
-
 /// Runs `f` over the task tree of an open document; `None` when it is not a task list.
 fn with_tree<R>(
     backend: &Backend,
@@ -43,10 +37,10 @@ fn with_tree<R>(
 ) -> Result<Option<R>> {
     let snapshot = backend.snapshot(uri)?;
     let config = backend.config(uri);
-    let tree = snapshot.tree(&config);
-    if !is_task_list(uri, &tree, &config) {
+    if !snapshot.is_task_list(uri, &config) {
         return Ok(None);
     }
+    let tree = snapshot.tree(&config);
     Ok(f(&snapshot, &tree, backend.encoding()))
 }
 
@@ -359,8 +353,8 @@ pub fn workspace_symbol(
     for (uri, snapshot) in &open {
         open_paths.extend(file_path(uri));
         let config = backend.config(uri);
-        let tree = snapshot.tree(&config);
-        if is_task_list(uri, &tree, &config) {
+        if snapshot.is_task_list(uri, &config) {
+            let tree = snapshot.tree(&config);
             collect(uri, file, FileSymbols::of(&snapshot.rope, &tree, encoding));
             file += 1;
         }

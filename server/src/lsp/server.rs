@@ -42,16 +42,17 @@ impl Snapshot {
     }
 
     pub fn line_items(&self) -> impl Iterator<Item = (usize, &LineItem)> {
-        self.chunks
-            .iter()
-            .flat_map(|(start, lines)| lines.iter().enumerate().map(move |(i, l)| (start + i, l)))
+        crate::analysis::line_items(&self.chunks)
     }
 
-    fn node_count_at_least(&self, n: usize) -> bool {
-        self.line_items()
-            .filter(|(_, l)| l.node().is_some())
-            .nth(n - 1)
-            .is_some()
+    /// The findings of this snapshot, reusing what `analyzer` kept from the last version.
+    pub fn findings(&self, analyzer: &mut Analyzer, config: &Config) -> Vec<crate::rules::Finding> {
+        analyzer.analyze(&self.chunks, config)
+    }
+
+    /// Whether this document gets diagnostics, actions and navigation.
+    pub fn is_task_list(&self, uri: &Uri, config: &Config) -> bool {
+        crate::is_task_list(uri.to_file_path().as_deref(), self.line_items(), config)
     }
 
     /// The task tree of this snapshot.
@@ -168,6 +169,15 @@ impl Backend {
         config_for(&self.settings, uri).0
     }
 
+    /// Runs `work` off the async threads with the document's analyzer.
+    pub async fn with_analyzer<R: Send + 'static>(
+        &self,
+        uri: &Uri,
+        work: impl FnOnce(&mut Analyzer) -> R + Send + 'static,
+    ) -> Option<R> {
+        with_analyzer(&self.analyzers, uri, work).await
+    }
+
     /// The workspace folders the server may read files in.
     pub fn folders(&self) -> Vec<PathBuf> {
         self.settings.lock().expect("settings").folders.clone()
@@ -251,20 +261,38 @@ fn diagnostics(
     encoding: Encoding,
     uri: &Uri,
 ) -> Vec<Diagnostic> {
-    let path = uri.to_file_path();
-    let included = path.as_deref().is_some_and(|p| config.includes(p));
-    if !included && !snapshot.node_count_at_least(config::MIN_NODES_TO_ANALYSE) {
+    if !snapshot.is_task_list(uri, config) {
         return Vec::new();
     }
-    analyzer
-        .analyze(&snapshot.chunks, config)
+    snapshot
+        .findings(analyzer, config)
         .iter()
         .map(|f| convert::diagnostic(&snapshot.rope, f, encoding, uri))
         .collect()
 }
 
-/// Runs the analysis off the async threads, with the document's analyzer (which keeps what
-/// the next version can reuse).
+/// Runs `work` off the async threads with the document's analyzer, which keeps what the
+/// next analysis of the document can reuse.
+async fn with_analyzer<R: Send + 'static>(
+    analyzers: &Mutex<HashMap<Uri, Analyzer>>,
+    uri: &Uri,
+    work: impl FnOnce(&mut Analyzer) -> R + Send + 'static,
+) -> Option<R> {
+    let mut analyzer = analyzers
+        .lock()
+        .expect("analyzers")
+        .remove(uri)
+        .unwrap_or_default();
+    let (result, analyzer) = tokio::task::spawn_blocking(move || (work(&mut analyzer), analyzer))
+        .await
+        .ok()?;
+    analyzers
+        .lock()
+        .expect("analyzers")
+        .insert(uri.clone(), analyzer);
+    Some(result)
+}
+
 async fn analyze_off_thread(
     analyzers: &Mutex<HashMap<Uri, Analyzer>>,
     snapshot: Snapshot,
@@ -272,23 +300,11 @@ async fn analyze_off_thread(
     encoding: Encoding,
     uri: &Uri,
 ) -> Option<Vec<Diagnostic>> {
-    let mut analyzer = analyzers
-        .lock()
-        .expect("analyzers")
-        .remove(uri)
-        .unwrap_or_default();
     let task_uri = uri.clone();
-    let (diagnostics, analyzer) = tokio::task::spawn_blocking(move || {
-        let diagnostics = diagnostics(&snapshot, &mut analyzer, &config, encoding, &task_uri);
-        (diagnostics, analyzer)
+    with_analyzer(analyzers, uri, move |analyzer| {
+        diagnostics(&snapshot, analyzer, &config, encoding, &task_uri)
     })
     .await
-    .ok()?;
-    analyzers
-        .lock()
-        .expect("analyzers")
-        .insert(uri.clone(), analyzer);
-    Some(diagnostics)
 }
 
 /// The configuration for a document: the nearest `.wbs-lsp.toml` inside the workspace

@@ -205,11 +205,11 @@ pub fn line_name(node: &crate::model::line::NodeLine) -> String {
 
 pub fn name(tree: &TaskTree, node: usize) -> String {
     let n = &tree.nodes[node];
-    let word = match n.keyword() {
-        Some(k) => k.as_str(),
-        None => level_name(n.level()),
-    };
-    format!("{word} {}", n.id)
+    match n.written {
+        Some(written) => line_name(written),
+        // An implied node has no keyword: the name of its level.
+        None => format!("{} {}", level_name(n.level()), n.id),
+    }
 }
 
 pub fn level_name(level: usize) -> &'static str {
