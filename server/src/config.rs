@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::Deserialize;
 
+use crate::llm::LlmSettings;
 use crate::model::Profile;
 use crate::rules::{Code, RuleSettings, Severity};
 
@@ -24,6 +25,8 @@ pub struct RawConfig {
     pub include: Option<Vec<String>>,
     pub severity: Option<BTreeMap<String, Severity>>,
     pub disabled: Option<Vec<String>>,
+    /// The `[llm]` table: which model expands nodes and generates task lists.
+    pub llm: Option<LlmSettings>,
 }
 
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
@@ -42,6 +45,10 @@ impl RawConfig {
             include: over.include.clone().or_else(|| self.include.clone()),
             severity: over.severity.clone().or_else(|| self.severity.clone()),
             disabled: over.disabled.clone().or_else(|| self.disabled.clone()),
+            llm: match (&self.llm, &over.llm) {
+                (Some(mine), Some(theirs)) => Some(mine.overlaid(theirs)),
+                (mine, theirs) => theirs.clone().or_else(|| mine.clone()),
+            },
         }
     }
 
@@ -59,10 +66,13 @@ impl RawConfig {
             return Ok(RawConfig::default());
         }
         let mut section = section.clone();
-        // Settings of other features (llm, capabilities) are read by those features.
+        // Settings of other features (capabilities, the editor's own) are read elsewhere.
         if let Some(object) = section.as_object_mut() {
             object.retain(|k, _| {
-                matches!(k.as_str(), "profile" | "include" | "severity" | "disabled")
+                matches!(
+                    k.as_str(),
+                    "profile" | "include" | "severity" | "disabled" | "llm"
+                )
             });
         }
         serde_json::from_value(section).map_err(|e| e.to_string())
@@ -110,6 +120,7 @@ impl RawConfig {
             profile,
             rules,
             include,
+            llm: self.llm.clone().unwrap_or_default(),
         })
     }
 }
@@ -119,6 +130,7 @@ pub struct Config {
     pub profile: Option<Profile>,
     pub rules: RuleSettings,
     include: GlobSet,
+    pub llm: LlmSettings,
 }
 
 impl Default for Config {
@@ -134,6 +146,23 @@ impl Config {
     pub fn includes(&self, path: &Path) -> bool {
         self.include.is_match(path)
     }
+}
+
+/// Whether client settings hold any key of this server (in its section or at the top
+/// level); empty or foreign settings change nothing.
+pub fn has_settings(value: &serde_json::Value) -> bool {
+    let section = ["wbs-lsp", "wbsLsp", "wbs_lsp"]
+        .iter()
+        .find_map(|k| value.get(k))
+        .unwrap_or(value);
+    section.as_object().is_some_and(|object| {
+        object.keys().any(|k| {
+            matches!(
+                k.as_str(),
+                "profile" | "include" | "severity" | "disabled" | "llm"
+            )
+        })
+    })
 }
 
 /// The nearest `.wbs-lsp.toml` in the file's folder or a parent, not above `stop_at`

@@ -8,13 +8,19 @@ pub mod analysis;
 pub mod check;
 pub mod config;
 pub mod document;
+pub mod expand;
+pub mod generate;
 pub mod graph;
+pub mod llm;
+pub mod llm_commands;
 pub mod lsp;
 pub mod model;
 pub mod navigation;
 pub mod rules;
+pub mod scaffold;
 pub mod syntax;
 pub mod testgen;
+pub mod wbs;
 
 use std::path::Path;
 

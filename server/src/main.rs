@@ -8,6 +8,11 @@ usage:
   wbs-lsp check [--format text|json] [PATH...]  check files or folders; exit 1 on errors or warnings
   wbs-lsp graph FILE [--format mermaid|dot] [--level N|all]
                                              print the dependency graph (default: mermaid, level 3)
+  wbs-lsp expand FILE ID [--write] [--provider P] [--base-url URL] [--model M]
+                                             expand a task into atomic tasks with the configured LLM
+  wbs-lsp generate WBS.md [-o PATH] [--force] [--provider P] [--base-url URL] [--model M]
+                                             write a three-stage task list from a WBS with the LLM
+  wbs-lsp scaffold WBS.md [-o PATH] [--force]  write a three-stage task-list skeleton from a WBS
   wbs-lsp --version | --help";
 
 fn main() -> ExitCode {
@@ -19,6 +24,21 @@ fn main() -> ExitCode {
             let stdout = std::io::stdout();
             let stderr = std::io::stderr();
             wbs_lsp::check::run(&args[1..], &mut stdout.lock(), &mut stderr.lock())
+        }
+        Some("expand") => {
+            let stdout = std::io::stdout();
+            let stderr = std::io::stderr();
+            wbs_lsp::llm_commands::run_expand(&args[1..], &mut stdout.lock(), &mut stderr.lock())
+        }
+        Some("generate") => {
+            let stdout = std::io::stdout();
+            let stderr = std::io::stderr();
+            wbs_lsp::llm_commands::run_generate(&args[1..], &mut stdout.lock(), &mut stderr.lock())
+        }
+        Some("scaffold") => {
+            let stdout = std::io::stdout();
+            let stderr = std::io::stderr();
+            wbs_lsp::scaffold::run(&args[1..], &mut stdout.lock(), &mut stderr.lock())
         }
         Some("graph") => {
             let stdout = std::io::stdout();

@@ -157,6 +157,9 @@ enum Event {
     Closed(String),
 }
 
+/// How a test client answers the server's requests.
+type Responder = Box<dyn FnMut(&Value) -> Option<Value>>;
+
 /// A running server and the client side of its connection.
 pub struct Client {
     child: Child,
@@ -167,6 +170,8 @@ pub struct Client {
     closed: Option<String>,
     stderr: Arc<Mutex<Vec<u8>>>,
     next_id: i64,
+    /// Answers requests from the server: `Some(result)`, or `None` for a null result.
+    responder: Option<Responder>,
     /// How long each wait lasts.
     pub timeout: Duration,
 }
@@ -178,9 +183,15 @@ impl Client {
     }
 
     pub fn spawn_args(args: &[&str]) -> Client {
+        Client::spawn_with_env(args, &[])
+    }
+
+    /// Starts `wbs-lsp` with these arguments and extra environment variables.
+    pub fn spawn_with_env(args: &[&str], env: &[(&str, &str)]) -> Client {
         let binary = server_binary();
         let mut child = Command::new(&binary)
             .args(args)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -201,8 +212,15 @@ impl Client {
             closed: None,
             stderr,
             next_id: 0,
+            responder: None,
             timeout: timeout(),
         }
+    }
+
+    /// Answers the server's requests with `respond` (a `None` answer is a null result), as
+    /// an editor answers `workspace/applyEdit` or `window/showMessageRequest`.
+    pub fn set_responder(&mut self, respond: impl FnMut(&Value) -> Option<Value> + 'static) {
+        self.responder = Some(Box::new(respond));
     }
 
     /// Sends `initialize` with these client capabilities (no workspace, no options) and then
@@ -379,11 +397,17 @@ impl Client {
         }
     }
 
-    /// Requests from the server (`workspace/diagnostic/refresh`, …) get a null result.
+    /// Requests from the server (`workspace/diagnostic/refresh`, …) get the responder's
+    /// answer, else a null result.
     fn answer_server_request(&mut self, message: &Value) {
         if let (Some(id), Some(_)) = (message.get("id"), message.get("method")) {
             if self.stdin.is_some() {
-                let reply = json!({"jsonrpc": "2.0", "id": id, "result": null});
+                let result = self
+                    .responder
+                    .as_mut()
+                    .and_then(|respond| respond(message))
+                    .unwrap_or(Value::Null);
+                let reply = json!({"jsonrpc": "2.0", "id": id, "result": result});
                 self.send(&reply);
             }
         }

@@ -83,6 +83,14 @@ fn initialization_options_then_did_change_configuration() {
         &[unknown(1), non_atomic(1)],
     );
 
+    // Empty settings (Eglot sends `{}` after connecting) keep initializationOptions.
+    client.notify("workspace/didChangeConfiguration", json!({"settings": {}}));
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": null}),
+    );
+    assert_diagnostics(&pull(&mut client, URI), &[unknown(1), non_atomic(1)]);
+
     // New settings replace the old ones and are published again (same document version).
     client.notify(
         "workspace/didChangeConfiguration",

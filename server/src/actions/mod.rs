@@ -70,6 +70,7 @@ impl Edit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ActionKind {
     QuickFix,
+    Refactor,
     RefactorRewrite,
     Source,
     SourceFixAll,
@@ -80,6 +81,7 @@ impl ActionKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ActionKind::QuickFix => "quickfix",
+            ActionKind::Refactor => "refactor",
             ActionKind::RefactorRewrite => "refactor.rewrite",
             ActionKind::Source => "source",
             ActionKind::SourceFixAll => "source.fixAll.wbs-lsp",

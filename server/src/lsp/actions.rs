@@ -56,8 +56,15 @@ fn code_actions(
     uri: &Uri,
     params: &CodeActionParams,
 ) -> Vec<CodeActionOrCommand> {
+    let only = params.context.only.as_ref();
+    let automatic = params.context.trigger_kind == Some(CodeActionTriggerKind::AUTOMATIC);
+    let wbs_actions = if !automatic && asked(only, ActionKind::Source) && is_wbs(snapshot, uri) {
+        wbs_actions(uri)
+    } else {
+        Vec::new()
+    };
     if !snapshot.is_task_list(uri, config) {
-        return Vec::new();
+        return wbs_actions;
     }
     let rope = &snapshot.rope;
     let tree = snapshot.tree(config);
@@ -72,8 +79,6 @@ fn code_actions(
     if last > first && range.end.character == 0 {
         last -= 1;
     }
-    let only = params.context.only.as_ref();
-    let automatic = params.context.trigger_kind == Some(CodeActionTriggerKind::AUTOMATIC);
     let sources = match only {
         Some(_) => true,
         None => !automatic,
@@ -119,6 +124,10 @@ fn code_actions(
         .into_iter()
         .map(|a| CodeActionOrCommand::CodeAction(to_lsp(a, rope, encoding, uri, snapshot.version)))
         .collect();
+    lsp_actions.extend(command_actions(
+        &doc, &findings, first, only, rope, encoding, uri,
+    ));
+    lsp_actions.extend(wbs_actions);
     if sources && asked(only, ActionKind::Source) {
         // The graph command made reachable in editors that show no command list.
         let title = "Write the dependency graph beside this file (Mermaid)".to_string();
@@ -134,6 +143,131 @@ fn code_actions(
         }));
     }
     lsp_actions
+}
+
+/// A code action that runs one of the server's commands on this document.
+fn command_action(
+    title: String,
+    kind: CodeActionKind,
+    command: &str,
+    arguments: serde_json::Value,
+    diagnostics: Option<Vec<Diagnostic>>,
+) -> CodeActionOrCommand {
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title: title.clone(),
+        kind: Some(kind),
+        diagnostics,
+        command: Some(Command {
+            title,
+            command: command.to_string(),
+            arguments: Some(vec![arguments]),
+        }),
+        ..CodeAction::default()
+    })
+}
+
+/// Actions that run slow commands on the node of the first requested line: expand it
+/// with the model (a quick fix of its `non-atomic` finding, else a rewrite), and, on a
+/// Document check task, open its group's section in `task_outcomes.md`.
+fn command_actions(
+    doc: &Doc,
+    findings: &[crate::rules::Finding],
+    line: usize,
+    only: Option<&Vec<CodeActionKind>>,
+    rope: &Rope,
+    encoding: Encoding,
+    uri: &Uri,
+) -> Vec<CodeActionOrCommand> {
+    let tree = doc.tree;
+    let Some(i) = doc.node_on_line(line) else {
+        return Vec::new();
+    };
+    let node = &tree.nodes[i];
+    if node.inactive || node.duplicate_of.is_some() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    if tree.is_check_task(i) {
+        let document = tree.check_kind(i) == Some(crate::model::line::CheckKind::Document);
+        if let (true, Some(parent)) = (document, node.id.parent()) {
+            if asked(only, ActionKind::Refactor) {
+                out.push(command_action(
+                    format!("Record the outcome of Task {parent} in task_outcomes.md"),
+                    CodeActionKind::REFACTOR,
+                    super::llm::RECORD_OUTCOME,
+                    serde_json::json!({"uri": uri.as_str(), "id": parent.to_string()}),
+                    None,
+                ));
+            }
+        }
+        return out;
+    }
+    if node.level() >= crate::expand::MAX_LEVEL || node.id.letter().is_some() {
+        return out;
+    }
+    let non_atomic: Vec<Diagnostic> = findings
+        .iter()
+        .filter(|f| f.code == crate::rules::Code::NonAtomic && f.location.line == node.line)
+        .map(|f| convert::diagnostic(rope, f, encoding, uri))
+        .collect();
+    let (kind, action_kind) = if non_atomic.is_empty() {
+        (
+            CodeActionKind::REFACTOR_REWRITE,
+            ActionKind::RefactorRewrite,
+        )
+    } else {
+        (CodeActionKind::QUICKFIX, ActionKind::QuickFix)
+    };
+    if asked(only, action_kind) {
+        out.push(command_action(
+            format!("Expand {} into atomic tasks (LLM)", node.id),
+            kind,
+            super::llm::EXPAND,
+            serde_json::json!({"uri": uri.as_str(), "id": node.id.to_string()}),
+            (!non_atomic.is_empty()).then_some(non_atomic),
+        ));
+    }
+    out
+}
+
+/// Whether a document is a WBS: its name says so, or its title does.
+fn is_wbs(snapshot: &Snapshot, uri: &Uri) -> bool {
+    let named = uri
+        .as_str()
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.to_ascii_lowercase().contains("wbs"));
+    let titled = (0..snapshot.rope.len_lines().min(20)).any(|l| {
+        let line = snapshot.line(l).to_ascii_lowercase();
+        line.starts_with("# ") && line.contains("work breakdown")
+    });
+    let task_list = snapshot
+        .line_items()
+        .filter(|(_, item)| item.node().is_some())
+        .nth(crate::config::MIN_NODES_TO_ANALYSE - 1)
+        .is_some();
+    (named || titled) && !task_list
+}
+
+/// Source actions on a WBS: write a task list from it, with the model or as a skeleton.
+fn wbs_actions(uri: &Uri) -> Vec<CodeActionOrCommand> {
+    let arguments = serde_json::json!({"uri": uri.as_str()});
+    vec![
+        command_action(
+            "Generate a task list from this WBS (LLM)".to_string(),
+            CodeActionKind::SOURCE,
+            super::llm::GENERATE,
+            arguments.clone(),
+            None,
+        ),
+        command_action(
+            "Scaffold a three-stage task list from this WBS (no LLM)".to_string(),
+            CodeActionKind::SOURCE,
+            super::llm::SCAFFOLD,
+            arguments,
+            None,
+        ),
+    ]
 }
 
 fn to_lsp(action: Action, rope: &Rope, encoding: Encoding, uri: &Uri, version: i32) -> CodeAction {
@@ -153,7 +287,7 @@ fn to_lsp(action: Action, rope: &Rope, encoding: Encoding, uri: &Uri, version: i
 }
 
 /// The edits as a versioned `documentChanges` edit of one document.
-fn workspace_edit(
+pub(super) fn workspace_edit(
     edits: &[pure::Edit],
     rope: &Rope,
     encoding: Encoding,

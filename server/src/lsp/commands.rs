@@ -27,6 +27,7 @@ pub async fn execute_command(
 ) -> Result<Option<LSPAny>> {
     match params.command.as_str() {
         WRITE_GRAPH => write_graph(backend, &params.arguments).await,
+        name if super::llm::COMMANDS.contains(&name) => super::llm::execute(backend, params).await,
         other => Err(Error::invalid_params(format!(
             "unknown command {other:?}; wbs-lsp runs {}",
             super::COMMANDS.join(", ")
@@ -74,7 +75,7 @@ fn graph_arguments(arguments: &[Value]) -> Result<GraphArguments> {
 }
 
 /// An error for a request that was well formed but could not be carried out.
-fn request_failed(message: String) -> Error {
+pub(super) fn request_failed(message: String) -> Error {
     Error {
         code: ErrorCode::ServerError(-32803),
         message: message.into(),
@@ -84,7 +85,7 @@ fn request_failed(message: String) -> Error {
 
 /// Whether `target` (a file to write) lies inside one of the folders, symbolic links
 /// resolved: its folder must exist, and an existing file must not lead elsewhere.
-fn inside_folders(target: &Path, folders: &[PathBuf]) -> std::io::Result<bool> {
+pub(super) fn inside_folders(target: &Path, folders: &[PathBuf]) -> std::io::Result<bool> {
     let parent = target.parent().unwrap_or(Path::new("/"));
     let mut resolved = parent.canonicalize()?;
     if let Some(name) = target.file_name() {

@@ -3,6 +3,7 @@
 pub mod actions;
 pub mod commands;
 pub mod convert;
+pub mod llm;
 pub mod navigation;
 pub mod server;
 pub mod transport;
@@ -18,7 +19,14 @@ use tower_lsp_server::ls_types::{
 use crate::config::Capabilities;
 
 /// Commands the server executes (`workspace/executeCommand`).
-pub const COMMANDS: &[&str] = &[commands::WRITE_GRAPH];
+pub const COMMANDS: &[&str] = &[
+    commands::WRITE_GRAPH,
+    llm::EXPAND,
+    llm::GENERATE,
+    llm::SCAFFOLD,
+    llm::RECORD_OUTCOME,
+    llm::FIX_ALL,
+];
 
 /// The capabilities of the features the configuration leaves on, so the server can run
 /// beside another Markdown server without a second outline or folding.
@@ -47,6 +55,7 @@ pub fn capabilities(toggles: &Capabilities) -> ServerCapabilities {
             CodeActionProviderCapability::Options(CodeActionOptions {
                 code_action_kinds: Some(vec![
                     CodeActionKind::QUICKFIX,
+                    CodeActionKind::REFACTOR,
                     CodeActionKind::REFACTOR_REWRITE,
                     CodeActionKind::SOURCE,
                     CodeActionKind::new("source.fixAll.wbs-lsp"),
@@ -83,7 +92,12 @@ pub fn file_uri(path: &Path) -> Uri {
 
 /// Runs the language server on stdin/stdout; returns the process exit code.
 pub async fn run_stdio() -> i32 {
-    let (service, socket) = tower_lsp_server::LspService::new(server::Backend::new);
+    let (service, socket) = tower_lsp_server::LspService::build(server::Backend::new)
+        .custom_method(
+            "window/workDoneProgress/cancel",
+            server::Backend::work_done_progress_cancel,
+        )
+        .finish();
     let stdin = tokio::io::BufReader::with_capacity(1 << 16, tokio::io::stdin());
     let exited = transport::serve(stdin, tokio::io::stdout(), service, socket).await;
     let shut_down = server::SHUTDOWN_RECEIVED.load(std::sync::atomic::Ordering::SeqCst);

@@ -82,6 +82,10 @@ struct Settings {
     files: HashMap<PathBuf, CachedConfigFile>,
     /// Configuration errors already shown, so one error is shown once.
     shown_errors: HashSet<String>,
+    /// The client creates progress tokens on request (`window/workDoneProgress/create`).
+    work_done_progress: bool,
+    /// The client opens documents on request (`window/showDocument`).
+    show_document: bool,
 }
 
 pub struct Backend {
@@ -93,6 +97,8 @@ pub struct Backend {
     /// Per document, what the next analysis can reuse.
     analyzers: Arc<Mutex<HashMap<Uri, Analyzer>>>,
     wake: Arc<Notify>,
+    /// Slow work in progress, by progress token: notified to cancel it.
+    jobs: Arc<Mutex<HashMap<String, Arc<Notify>>>>,
 }
 
 impl Backend {
@@ -104,6 +110,7 @@ impl Backend {
             dirty: Arc::default(),
             analyzers: Arc::default(),
             wake: Arc::new(Notify::new()),
+            jobs: Arc::default(),
         };
         tokio::spawn(backend.worker().run());
         backend
@@ -181,6 +188,37 @@ impl Backend {
     /// The workspace folders the server may read files in.
     pub fn folders(&self) -> Vec<PathBuf> {
         self.settings.lock().expect("settings").folders.clone()
+    }
+
+    /// Whether the client takes `window/workDoneProgress/create` and `window/showDocument`.
+    pub fn client_offers(&self) -> (bool, bool) {
+        let settings = self.settings.lock().expect("settings");
+        (settings.work_done_progress, settings.show_document)
+    }
+
+    /// Registers slow work under a progress token; notifying the result cancels it.
+    pub fn start_job(&self, token: &str) -> Arc<Notify> {
+        let cancel = Arc::new(Notify::new());
+        self.jobs
+            .lock()
+            .expect("jobs")
+            .insert(token.to_string(), cancel.clone());
+        cancel
+    }
+
+    pub fn end_job(&self, token: &str) {
+        self.jobs.lock().expect("jobs").remove(token);
+    }
+
+    /// `window/workDoneProgress/cancel`: the user pressed the cancel button.
+    pub async fn work_done_progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        let token = match params.token {
+            NumberOrString::Number(n) => n.to_string(),
+            NumberOrString::String(s) => s,
+        };
+        if let Some(cancel) = self.jobs.lock().expect("jobs").get(&token) {
+            cancel.notify_one();
+        }
     }
 
     async fn show_error(&self, message: String) {
@@ -384,6 +422,11 @@ impl LanguageServer for Backend {
             .text_document
             .as_ref()
             .is_some_and(|t| t.diagnostic.is_some());
+        let window = params.capabilities.window.as_ref();
+        let work_done_progress = window.and_then(|w| w.work_done_progress) == Some(true);
+        let show_document = window
+            .and_then(|w| w.show_document.as_ref())
+            .is_some_and(|s| s.support);
         let mut folders: Vec<PathBuf> = params
             .workspace_folders
             .iter()
@@ -424,6 +467,8 @@ impl LanguageServer for Backend {
             settings.pull = pull;
             settings.folders = folders;
             settings.client = client_settings;
+            settings.work_done_progress = work_done_progress;
+            settings.show_document = show_document;
         }
         let position_encoding = match encoding {
             Encoding::Utf8 => PositionEncodingKind::UTF8,
@@ -545,6 +590,12 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Some clients send empty settings when they have none of their own (Eglot sends
+        // `{}` after connecting): that keeps what initializationOptions set.
+        if !config::has_settings(&params.settings) {
+            self.config_changed().await;
+            return;
+        }
         match RawConfig::from_json(&params.settings).and_then(|raw| raw.resolve().map(|_| raw)) {
             Ok(raw) => {
                 self.settings.lock().expect("settings").client = raw;
