@@ -148,14 +148,17 @@ impl Config {
     }
 }
 
-/// Whether client settings hold any key of this server (in its section or at the top
-/// level); empty or foreign settings change nothing.
+/// Whether client settings are meant for this server: they have its section (even empty,
+/// as when the user cleared every setting), or one of its keys at the top level. Empty or
+/// foreign settings (Eglot sends `{}`) change nothing.
 pub fn has_settings(value: &serde_json::Value) -> bool {
-    let section = ["wbs-lsp", "wbsLsp", "wbs_lsp"]
+    if ["wbs-lsp", "wbsLsp", "wbs_lsp"]
         .iter()
-        .find_map(|k| value.get(k))
-        .unwrap_or(value);
-    section.as_object().is_some_and(|object| {
+        .any(|k| value.get(k).is_some_and(|s| !s.is_null()))
+    {
+        return true;
+    }
+    value.as_object().is_some_and(|object| {
         object.keys().any(|k| {
             matches!(
                 k.as_str(),
@@ -274,6 +277,17 @@ mod tests {
             ..RawConfig::default()
         };
         assert!(bad.resolve().unwrap_err().contains("non-atomc"));
+    }
+
+    #[test]
+    fn settings_meant_for_this_server() {
+        use serde_json::json;
+        assert!(!has_settings(&json!({})));
+        assert!(!has_settings(&json!(null)));
+        assert!(!has_settings(&json!({"editor": {"tabSize": 2}})));
+        assert!(has_settings(&json!({"wbsLsp": {}})));
+        assert!(has_settings(&json!({"profile": "generic"})));
+        assert!(has_settings(&json!({"wbs-lsp": {"disabled": []}})));
     }
 
     #[test]

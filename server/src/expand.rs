@@ -104,10 +104,8 @@ pub fn prompt(
                 continue;
             }
             user.push_str(&format!("- {}\n", line(n.line)));
-            for &(l, _) in &n.notes {
-                if l != n.line {
-                    user.push_str(&format!("  {}\n", line(l)));
-                }
+            for l in note_lines(n) {
+                user.push_str(&format!("  {}\n", line(l)));
             }
         }
         user.push('\n');
@@ -157,10 +155,8 @@ pub fn prompt(
         "Break this task into atomic child tasks (usually 2 to 8):\n{}\n",
         line(node.line)
     ));
-    for &(l, _) in &node.notes {
-        if l != node.line {
-            user.push_str(&format!("{}\n", line(l)));
-        }
+    for l in note_lines(node) {
+        user.push_str(&format!("{}\n", line(l)));
     }
     if depth_left <= 1 {
         user.push_str("\nThe children must be leaves: give them no children of their own.\n");
@@ -171,6 +167,18 @@ pub fn prompt(
         user,
         schema: Some(answer_schema()),
     })
+}
+
+/// The lines below a node that hold its notes, each once.
+fn note_lines(node: &crate::model::Node) -> Vec<usize> {
+    let mut lines: Vec<usize> = node
+        .notes
+        .iter()
+        .map(|&(l, _)| l)
+        .filter(|&l| l != node.line)
+        .collect();
+    lines.dedup();
+    lines
 }
 
 /// The schema of an expansion answer: the tasks, and the expanded node's own gate.

@@ -134,12 +134,40 @@ pub async fn generate(
         let id = TaskId::new(vec![stage], None);
         text = expand::insert_children(&text, &id, &phases, None, config).map_err(bad)?;
     }
+    text = layout(&text);
     let mut calls = 3;
     for stage in 1..=3u32 {
         let id = TaskId::new(vec![stage], None);
         expand::refine(llm, &mut text, &id, config, None, &mut calls, progress).await?;
     }
-    Ok(text)
+    Ok(layout(&text))
+}
+
+/// Lays a generated list out for reading as rendered Markdown, as the reference prompt's
+/// example is: a blank line before each phase, and a hard break (two trailing spaces) at
+/// the end of every line of a paragraph but its last, so each task keeps its own line.
+pub fn layout(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let is_phase = |line: &str| {
+        TaskId::parse_prefix(line).is_some_and(|(id, _)| id.level() == 2 && id.letter().is_none())
+    };
+    let mut spaced: Vec<String> = Vec::with_capacity(lines.len() + lines.len() / 8);
+    for line in &lines {
+        if is_phase(line) && spaced.last().is_some_and(|prev| !prev.trim().is_empty()) {
+            spaced.push(String::new());
+        }
+        spaced.push(line.trim_end().to_string());
+    }
+    let content = |line: &str| !line.trim().is_empty() && !line.starts_with('#');
+    let mut out = String::with_capacity(text.len() + spaced.len() * 2);
+    for (i, line) in spaced.iter().enumerate() {
+        out.push_str(line);
+        if content(line) && spaced.get(i + 1).is_some_and(|next| content(next)) {
+            out.push_str("  ");
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// The task groups of a task list, with their titles, in document order.
@@ -279,6 +307,16 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["1.1", "2.1", "3.1"]
         );
+        // Laid out for reading: the same findings (none), and stable.
+        let laid_out = layout(&text);
+        assert!(
+            laid_out.contains("implementation\n\n### Stage 2"),
+            "{laid_out}"
+        );
+        assert!(laid_out.contains("(Dependencies: None | Stage Gate: Core functionality proven with seed data and passing unit tests)\n\n1.1 Phase of stage 1 (Dependencies: None | Stage Gate: all tasks of 1.1 are done and verified)  \n  1.1.1 Create the settings module  \n"), "{laid_out}");
+        assert_eq!(layout(&laid_out), laid_out);
+        let document = Document::new(&laid_out, 0);
+        assert!(crate::analyze(document.line_items(), &config).is_empty());
         let outcomes = outcomes_file("Shop", &groups);
         assert!(
             outcomes

@@ -89,6 +89,10 @@ fn initialization_options_then_did_change_configuration() {
         "workspace/didChangeConfiguration",
         json!({"settings": null}),
     );
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({"settings": {"editor": {"tabSize": 2}}}),
+    );
     assert_diagnostics(&pull(&mut client, URI), &[unknown(1), non_atomic(1)]);
 
     // New settings replace the old ones and are published again (same document version).

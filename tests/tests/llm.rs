@@ -645,7 +645,7 @@ fn generate_writes_the_task_list_and_the_outcomes_file() {
         ),
         "{list}"
     );
-    assert!(list.contains("\n2.1 Orders work of stage 2 (Dependencies: None | Stage Gate: all tasks of 2.1 are done and verified)\n  2.1.1 Create the order intake module\n"), "{list}");
+    assert!(list.contains("\n2.1 Orders work of stage 2 (Dependencies: None | Stage Gate: all tasks of 2.1 are done and verified)  \n  2.1.1 Create the order intake module  \n"), "{list}");
     let document = wbs_lsp::document::Document::new(&list, 0);
     let findings = wbs_lsp::analyze(document.line_items(), &Default::default());
     assert!(findings.is_empty(), "{findings:#?}");
