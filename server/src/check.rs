@@ -71,22 +71,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     let mut json = Vec::new();
     let mut found_problem = false;
     for (path, explicit) in files {
-        let text = match std::fs::read(&path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => text,
-                Err(e) => {
-                    let at = e.utf8_error().valid_up_to();
-                    let _ = writeln!(
-                        err,
-                        "wbs-lsp check: {}: not UTF-8 text (invalid byte at offset {at}); skipped",
-                        path.display()
-                    );
-                    status = 2;
-                    continue;
-                }
-            },
-            Err(e) => {
-                let _ = writeln!(err, "wbs-lsp check: {}: {e}", path.display());
+        let text = match read_text(&path) {
+            Ok(text) => text,
+            Err(why) => {
+                let _ = writeln!(err, "wbs-lsp check: {why}; skipped");
                 status = 2;
                 continue;
             }
@@ -115,6 +103,27 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
         status = 1;
     }
     status
+}
+
+/// The text of a file named on the command line, or why it cannot be read, naming it.
+pub fn read_text(path: &Path) -> Result<String, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            format!(
+                "{}: not UTF-8 text (invalid byte at offset {at})",
+                path.display()
+            )
+        }),
+        Err(e) => {
+            let why = match e.kind() {
+                std::io::ErrorKind::NotFound => "no such file".to_string(),
+                _ if path.is_dir() => "is a folder, not a file".to_string(),
+                _ => e.to_string(),
+            };
+            Err(format!("{}: {why}", path.display()))
+        }
+    }
 }
 
 /// The configuration for a file named on the command line (the nearest `.wbs-lsp.toml`

@@ -640,14 +640,8 @@ async fn expand_once(
 ) -> Result<String, LlmError> {
     let prompt = prompt(text, id, config, source).map_err(LlmError::Settings)?;
     progress(format!("asking the model to expand {id}"));
-    let mut on_event = |event: Event| match event {
-        Event::Sent { endpoint } => progress(format!("{id}: waiting for {endpoint}")),
-        Event::Received { chars } => progress(format!("{id}: {chars} characters received")),
-        Event::Retrying { after, reason } => progress(format!(
-            "{id}: {reason}; retrying in {} s",
-            after.as_secs_f32().ceil()
-        )),
-    };
+    let what = id.to_string();
+    let mut on_event = |event: Event| progress(describe(&what, event));
     let answer = llm.complete(&prompt, &mut on_event).await?;
     let proposals = parse_answer(&answer).map_err(|detail| bad_answer(detail, &answer))?;
     let gate = answer_gate(&answer);
@@ -655,7 +649,20 @@ async fn expand_once(
         .map_err(|detail| bad_answer(detail, &answer))
 }
 
-fn bad_answer(detail: String, raw: &str) -> LlmError {
+/// A progress message for an event of the model call about `what`.
+pub fn describe(what: &str, event: Event) -> String {
+    match event {
+        Event::Sent { endpoint } => format!("{what}: waiting for {endpoint}"),
+        Event::Received { chars } => format!("{what}: {chars} characters received"),
+        Event::Retrying { after, reason } => format!(
+            "{what}: {reason}; retrying in {} s",
+            after.as_secs_f32().ceil()
+        ),
+    }
+}
+
+/// The error for an answer that is no usable task list; the raw answer is logged.
+pub fn bad_answer(detail: String, raw: &str) -> LlmError {
     // The raw answer goes to the log (it holds no secret: it is what the model wrote).
     eprintln!("wbs-lsp: the model's answer was not usable ({detail}); it was:\n{raw}");
     LlmError::BadAnswer {

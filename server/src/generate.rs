@@ -112,24 +112,10 @@ pub async fn generate(
     for stage in 1..=3u32 {
         progress(format!("asking the model for Stage {stage}"));
         let prompt = stage_prompt(wbs, template, stage, &text);
-        let mut on_event = |event: Event| match event {
-            Event::Sent { endpoint } => progress(format!("Stage {stage}: waiting for {endpoint}")),
-            Event::Received { chars } => {
-                progress(format!("Stage {stage}: {chars} characters received"))
-            }
-            Event::Retrying { after, reason } => progress(format!(
-                "Stage {stage}: {reason}; retrying in {} s",
-                after.as_secs_f32().ceil()
-            )),
-        };
+        let what = format!("Stage {stage}");
+        let mut on_event = |event: Event| progress(expand::describe(&what, event));
         let answer = llm.complete(&prompt, &mut on_event).await?;
-        let bad = |detail: String| {
-            eprintln!("wbs-lsp: the model's answer for Stage {stage} was not usable ({detail}); it was:\n{answer}");
-            LlmError::BadAnswer {
-                detail,
-                raw: answer.clone(),
-            }
-        };
+        let bad = |detail: String| expand::bad_answer(format!("Stage {stage}: {detail}"), &answer);
         let phases = parse_answer(&answer).map_err(bad)?;
         let id = TaskId::new(vec![stage], None);
         text = expand::insert_children(&text, &id, &phases, None, config).map_err(bad)?;
@@ -206,6 +192,32 @@ pub fn outcomes_file(title: &str, groups: &[(TaskId, String)]) -> String {
         out.push_str(&outcome_section(id, group_title));
     }
     out
+}
+
+/// The outcomes file for a task list: a new one when there is none (`existing` is
+/// `None` or empty), else the existing text with the sections it lacks appended; `None`
+/// when the existing file already has them all. An outcomes file is never replaced.
+pub fn updated_outcomes(existing: Option<&str>, list: &str, config: &Config) -> Option<String> {
+    let groups = task_groups(list, config);
+    match existing.filter(|e| !e.trim().is_empty()) {
+        None => {
+            let title = list
+                .lines()
+                .find_map(|l| l.strip_prefix("# "))
+                .unwrap_or("Task List")
+                .trim_end_matches(" – Task List");
+            Some(outcomes_file(title, &groups))
+        }
+        Some(existing) => {
+            let mut current = existing.to_string();
+            for (id, title) in &groups {
+                if let Some((more, _)) = append_section(&current, id, title) {
+                    current.push_str(&more);
+                }
+            }
+            (current.len() != existing.len()).then_some(current)
+        }
+    }
 }
 
 /// Where the section of task group `id` stands in an outcomes text (its heading's line),

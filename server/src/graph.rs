@@ -592,26 +592,10 @@ pub fn run(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -> i32 {
             return 2;
         }
     };
-    let text = match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => text,
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                let _ = writeln!(
-                    err,
-                    "wbs-lsp graph: {}: not UTF-8 text (invalid byte at offset {at})",
-                    path.display()
-                );
-                return 2;
-            }
-        },
-        Err(e) => {
-            let why = match e.kind() {
-                std::io::ErrorKind::NotFound => "no such file".to_string(),
-                _ if path.is_dir() => "is a folder, not a file".to_string(),
-                _ => e.to_string(),
-            };
-            let _ = writeln!(err, "wbs-lsp graph: {}: {why}", path.display());
+    let text = match crate::check::read_text(path) {
+        Ok(text) => text,
+        Err(why) => {
+            let _ = writeln!(err, "wbs-lsp graph: {why}");
             return 2;
         }
     };

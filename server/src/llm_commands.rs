@@ -96,24 +96,10 @@ fn configured(
 }
 
 fn read(command: &str, path: &Path, err: &mut dyn Write) -> Result<String, i32> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-            let _ = writeln!(
-                err,
-                "wbs-lsp {command}: {} is not UTF-8 text",
-                path.display()
-            );
-            2
-        }),
-        Err(e) => {
-            let _ = writeln!(
-                err,
-                "wbs-lsp {command}: cannot read {}: {e}",
-                path.display()
-            );
-            Err(2)
-        }
-    }
+    crate::check::read_text(path).map_err(|why| {
+        let _ = writeln!(err, "wbs-lsp {command}: {why}");
+        2
+    })
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -377,19 +363,8 @@ pub fn run_generate(args: &[String], out: &mut dyn Write, err: &mut dyn Write) -
         return 2;
     }
     let outcomes = output.with_file_name(generate::OUTCOMES_FILE);
-    let groups = generate::task_groups(&text, &config);
-    let new_outcomes = match std::fs::read_to_string(&outcomes) {
-        Ok(mut existing) => {
-            let before = existing.len();
-            for (id, title) in &groups {
-                if let Some((more, _)) = generate::append_section(&existing, id, title) {
-                    existing.push_str(&more);
-                }
-            }
-            (existing.len() != before).then_some(existing)
-        }
-        Err(_) => Some(generate::outcomes_file(&generate::wbs_title(&wbs), &groups)),
-    };
+    let existing = std::fs::read_to_string(&outcomes).ok();
+    let new_outcomes = generate::updated_outcomes(existing.as_deref(), &text, &config);
     if let Some(contents) = new_outcomes {
         if let Err(e) = std::fs::write(&outcomes, contents) {
             let _ = writeln!(

@@ -100,6 +100,21 @@ pub(super) fn inside_folders(target: &Path, folders: &[PathBuf]) -> std::io::Res
     }))
 }
 
+/// An error unless `target` (a file to write) lies inside one of the folders.
+pub(super) fn ensure_inside(target: &Path, folders: &[PathBuf]) -> Result<()> {
+    match inside_folders(target, folders) {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(request_failed(format!(
+            "{} is outside the workspace folders; wbs-lsp writes files only inside them",
+            target.display()
+        ))),
+        Err(e) => Err(request_failed(format!(
+            "cannot write {}: {e}",
+            target.display()
+        ))),
+    }
+}
+
 /// The URI of `file` in the folder of the document `uri`: the document's URI with its
 /// last segment replaced, so the client gets back its own form of the folder.
 fn sibling_uri(uri: &Uri, file: &Path) -> Option<Uri> {
@@ -137,21 +152,7 @@ async fn write_graph(backend: &Backend, arguments: &[Value]) -> Result<Option<LS
             target.display()
         )));
     }
-    match inside_folders(&target, &folders) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(request_failed(format!(
-                "{} is outside the workspace folders; wbs-lsp writes files only inside them",
-                target.display()
-            )))
-        }
-        Err(e) => {
-            return Err(request_failed(format!(
-                "cannot write {}: {e}",
-                target.display()
-            )))
-        }
-    }
+    ensure_inside(&target, &folders)?;
     let name = source
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -20,7 +20,7 @@ use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::Client;
 
-use super::commands::{inside_folders, request_failed};
+use super::commands::{ensure_inside, inside_folders, request_failed};
 use super::server::{file_path, Backend};
 use crate::actions::fix_all;
 use crate::config::Config;
@@ -521,21 +521,7 @@ async fn write_asking(backend: &Backend, target: &Path, contents: &str) -> Resul
         std::fs::create_dir_all(parent)
             .map_err(|e| request_failed(format!("cannot create {}: {e}", parent.display())))?;
     }
-    match inside_folders(target, &folders) {
-        Ok(true) => {}
-        Ok(false) => {
-            return Err(request_failed(format!(
-                "{} is outside the workspace folders; wbs-lsp writes files only inside them",
-                target.display()
-            )))
-        }
-        Err(e) => {
-            return Err(request_failed(format!(
-                "cannot write {}: {e}",
-                target.display()
-            )))
-        }
-    }
+    ensure_inside(target, &folders)?;
     if target.is_dir() {
         return Err(request_failed(format!("{} is a folder", target.display())));
     }
@@ -617,25 +603,9 @@ async fn write_task_list(
         Outcome::Written => {
             // The outcomes file: created, or given the sections it lacks; never replaced.
             let outcomes = target.with_file_name(generate::OUTCOMES_FILE);
-            let existing = std::fs::read_to_string(&outcomes).unwrap_or_default();
-            let mut addition = String::new();
-            let mut current = existing.clone();
-            for (id, title) in generate::task_groups(text, config) {
-                if let Some((more, _)) = generate::append_section(&current, &id, &title) {
-                    current.push_str(&more);
-                    addition.push_str(&more);
-                }
-            }
-            if existing.is_empty() {
-                let title = text
-                    .lines()
-                    .find_map(|l| l.strip_prefix("# "))
-                    .unwrap_or("Task List")
-                    .trim_end_matches(" – Task List");
-                current = generate::outcomes_file(title, &generate::task_groups(text, config));
-            }
-            if !addition.is_empty() || existing.is_empty() {
-                std::fs::write(&outcomes, current).map_err(|e| {
+            let existing = std::fs::read_to_string(&outcomes).ok();
+            if let Some(contents) = generate::updated_outcomes(existing.as_deref(), text, config) {
+                std::fs::write(&outcomes, contents).map_err(|e| {
                     request_failed(format!("cannot write {}: {e}", outcomes.display()))
                 })?;
                 outcomes_written = true;
@@ -769,13 +739,7 @@ async fn record_outcome(backend: &Backend, args: Arguments) -> Result<Option<Val
         ))
     })?;
     let outcomes = path.with_file_name(generate::OUTCOMES_FILE);
-    let folders = backend.folders();
-    if !matches!(inside_folders(&outcomes, &folders), Ok(true)) {
-        return Err(request_failed(format!(
-            "{} is outside the workspace folders; wbs-lsp writes files only inside them",
-            outcomes.display()
-        )));
-    }
+    ensure_inside(&outcomes, &backend.folders())?;
     let outcomes_uri = super::file_uri(&outcomes);
     let open = backend.snapshot(&outcomes_uri).ok();
     let current = match &open {
