@@ -16,7 +16,11 @@
 //!   serializing them. `keystroke/STYLE/LINES` types at the same 50 points as `edit` (some
 //!   change structure, e.g. a check task's wording, and take the full analysis);
 //!   `keystroke-leaf/STYLE/LINES` types only at the ends of plain task titles (the common
-//!   case, which should take the reuse path)
+//!   case, which should take the reuse path); `keystroke-refs/STYLE/LINES` types only right
+//!   after the references of Dependencies notes (`Dependencies: 1.2x`: a reference goes and
+//!   comes back, which updates the reference graph but keeps the tree);
+//!   `keystroke-tree/STYLE/LINES` types a digit at the end of task IDs (`1.2.3` becomes
+//!   `1.2.31` and back), which changes the tree and takes the full analysis
 
 use std::hint::black_box;
 use std::str::FromStr;
@@ -88,10 +92,44 @@ fn leaf_lines(doc: &Document) -> Vec<usize> {
         .collect()
 }
 
+/// Offsets right after the references of Dependencies notes, `EDIT_POINTS` of them spread
+/// over the document.
+fn reference_ends(text: &str) -> Vec<usize> {
+    let ends: Vec<usize> = text
+        .match_indices("Dependencies: ")
+        .filter_map(|(i, key)| {
+            let start = i + key.len();
+            let rest = &text[start..];
+            if !rest.starts_with(|c: char| c.is_ascii_digit()) {
+                return None;
+            }
+            let value = &rest[..rest.find([')', '|', '\n']).unwrap_or(rest.len())];
+            Some(start + value.trim_end().len())
+        })
+        .collect();
+    (0..EDIT_POINTS)
+        .map(|k| ends[(k * ends.len() + ends.len() / 2) / EDIT_POINTS])
+        .collect()
+}
+
+/// Offsets right after the IDs of the plain task titles of `leaf_lines`.
+fn id_ends(doc: &Document) -> Vec<usize> {
+    leaf_lines(doc)
+        .into_iter()
+        .map(|line| {
+            let item = doc.line_items().nth(line).expect("a line").1;
+            let node = item.node().expect("a node");
+            doc.rope().line_to_byte(line) + node.id_span.end as usize
+        })
+        .collect()
+}
+
 /// Alternately inserts a character at the next point and deletes it again.
 struct Typist {
     offsets: Vec<usize>,
     step: usize,
+    /// The character typed (one byte).
+    typed: char,
 }
 
 impl Typist {
@@ -101,10 +139,19 @@ impl Typist {
     }
 
     fn at_lines(text: &str, lines: &[usize]) -> Typist {
+        Typist::at_offsets(line_end_offsets(text, lines))
+    }
+
+    fn at_offsets(offsets: Vec<usize>) -> Typist {
         Typist {
-            offsets: line_end_offsets(text, lines),
+            offsets,
             step: 0,
+            typed: 'x',
         }
+    }
+
+    fn typing(self, typed: char) -> Typist {
+        Typist { typed, ..self }
     }
 
     fn next_edit(&mut self) -> TextEdit {
@@ -112,7 +159,7 @@ impl Typist {
         let edit = if self.step.is_multiple_of(2) {
             TextEdit {
                 range: Some(at..at),
-                text: "x".into(),
+                text: self.typed.into(),
             }
         } else {
             TextEdit {
@@ -202,7 +249,12 @@ fn bench_core(c: &mut Criterion) {
     group.finish();
 
     let uri = Uri::from_str("file:///bench/tasks_bench.md").expect("a valid URI");
-    for (name, leaves_only) in [("keystroke", false), ("keystroke-leaf", true)] {
+    for (name, points) in [
+        ("keystroke", Points::Spread),
+        ("keystroke-leaf", Points::Leaves),
+        ("keystroke-refs", Points::References),
+        ("keystroke-tree", Points::Ids),
+    ] {
         let mut group = c.benchmark_group(name);
         for (style, lines, text) in &texts {
             configure(&mut group, *lines);
@@ -210,10 +262,11 @@ fn bench_core(c: &mut Criterion) {
             group.bench_function(id(*style, *lines), |b| {
                 let (doc, typist, analyzer) = state.get_or_insert_with(|| {
                     let doc = Document::new(text, 1);
-                    let typist = if leaves_only {
-                        Typist::at_lines(text, &leaf_lines(&doc))
-                    } else {
-                        Typist::new(text)
+                    let typist = match points {
+                        Points::Spread => Typist::new(text),
+                        Points::Leaves => Typist::at_lines(text, &leaf_lines(&doc)),
+                        Points::References => Typist::at_offsets(reference_ends(text)),
+                        Points::Ids => Typist::at_offsets(id_ends(&doc)).typing('1'),
                     };
                     let mut analyzer = Analyzer::default();
                     analyzer.analyze(&snapshot(&doc), &config);
@@ -233,6 +286,19 @@ fn bench_core(c: &mut Criterion) {
         }
         group.finish();
     }
+}
+
+/// Where a keystroke benchmark types.
+#[derive(Clone, Copy)]
+enum Points {
+    /// At line ends spread over the document.
+    Spread,
+    /// At the ends of plain task titles.
+    Leaves,
+    /// Right after the references of Dependencies notes.
+    References,
+    /// Right after task IDs.
+    Ids,
 }
 
 /// What the server hands the analysis: each chunk's first line and its scanned lines.

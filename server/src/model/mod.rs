@@ -9,6 +9,7 @@ pub mod id;
 pub mod line;
 
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -83,7 +84,11 @@ pub struct TaskTree<'a> {
     pub nodes: Vec<Node<'a>>,
     /// Top-level nodes in document order.
     pub roots: Vec<usize>,
-    index: FxHashMap<TaskId, usize>,
+    /// The node carrying each ID (written or implied); shared with the reference graph,
+    /// which outlives the tree (see `rules::references`).
+    index: Arc<FxHashMap<TaskId, usize>>,
+    /// Per node: whether it is a check task (`is_check_task`), computed once.
+    check_task: Vec<bool>,
 }
 
 impl<'a> TaskTree<'a> {
@@ -96,9 +101,13 @@ impl<'a> TaskTree<'a> {
         lines: impl Iterator<Item = (usize, &'a LineItem)>,
         forced: Option<Profile>,
     ) -> TaskTree<'a> {
-        // Pass 1: written nodes with their notes, and the first occurrence of each ID.
-        let mut nodes: Vec<Node<'a>> = Vec::new();
-        let mut index: FxHashMap<TaskId, usize> = FxHashMap::default();
+        // Pass 1: written nodes with their notes, and the first occurrence of each ID. A
+        // line count from the caller (`size_hint`) sizes the vectors: growing them copies
+        // every node again.
+        let capacity = lines.size_hint().0;
+        let mut nodes: Vec<Node<'a>> = Vec::with_capacity(capacity);
+        let mut index: FxHashMap<TaskId, usize> =
+            FxHashMap::with_capacity_and_hasher(capacity, Default::default());
         let mut owner: Option<usize> = None;
         let mut any_stage_keyword = false;
         for (line_no, item) in lines {
@@ -142,8 +151,27 @@ impl<'a> TaskTree<'a> {
         let missing_parent = |index: &FxHashMap<TaskId, usize>, node: &Node| {
             node.duplicate_of.is_none() && node.id.parent().is_some_and(|p| !index.contains_key(&p))
         };
-        if nodes.iter().any(|n| missing_parent(&index, n)) {
+        // Each node's parent, looked up once; `None` for duplicates and top-level nodes.
+        let parent_of = |index: &FxHashMap<TaskId, usize>, nodes: &[Node]| -> Vec<Option<usize>> {
+            nodes
+                .iter()
+                .map(|n| {
+                    n.duplicate_of
+                        .is_none()
+                        .then(|| n.id.parent())
+                        .flatten()
+                        .and_then(|p| index.get(&p).copied())
+                })
+                .collect()
+        };
+        let mut parents = parent_of(&index, &nodes);
+        let orphans = nodes
+            .iter()
+            .zip(&parents)
+            .any(|(n, p)| p.is_none() && n.duplicate_of.is_none() && n.id.parent().is_some());
+        if orphans {
             let written = std::mem::take(&mut nodes);
+            nodes.reserve(written.len() + written.len() / 8);
             let mut remap = vec![0usize; written.len()];
             for (w, node) in written.into_iter().enumerate() {
                 if missing_parent(&index, &node) {
@@ -181,15 +209,16 @@ impl<'a> TaskTree<'a> {
                     index.insert(node.id.clone(), i);
                 }
             }
+            parents = parent_of(&index, &nodes);
         }
 
         // Pass 3: parents and children (duplicates stay out of the tree).
         let mut roots = Vec::new();
-        for i in 0..nodes.len() {
+        for (i, parent) in parents.into_iter().enumerate() {
             if nodes[i].duplicate_of.is_some() {
                 continue;
             }
-            match nodes[i].id.parent().and_then(|p| index.get(&p).copied()) {
+            match parent {
                 Some(p) => {
                     nodes[i].parent = Some(p);
                     nodes[p].children.push(i);
@@ -202,12 +231,22 @@ impl<'a> TaskTree<'a> {
         } else {
             Profile::Generic
         });
-        TaskTree {
+        let mut tree = TaskTree {
             profile,
             nodes,
             roots,
-            index,
-        }
+            index: Arc::new(index),
+            check_task: Vec::new(),
+        };
+        tree.check_task = (0..tree.nodes.len())
+            .map(|i| tree.compute_is_check_task(i))
+            .collect();
+        tree
+    }
+
+    /// The ID index, shared (see the field).
+    pub(crate) fn shared_index(&self) -> Arc<FxHashMap<TaskId, usize>> {
+        Arc::clone(&self.index)
     }
 
     /// The node an ID refers to; implied nodes are not referable.
@@ -231,6 +270,10 @@ impl<'a> TaskTree<'a> {
     /// A leaf that closes its parent's group: a letter ID, or a Validate / Verify /
     /// Document title that names its parent as `Task X.Y`.
     pub fn is_check_task(&self, i: usize) -> bool {
+        self.check_task[i]
+    }
+
+    fn compute_is_check_task(&self, i: usize) -> bool {
         if !self.is_leaf(i) {
             return false;
         }

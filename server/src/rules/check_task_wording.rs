@@ -1,4 +1,4 @@
-use super::wording::{check_task_wording, starts_with_wording};
+use super::wording::{check_task_wording, has_wording};
 use super::{name, Code, Finding, Location, Sink};
 use crate::model::line::{CheckKind, NodeLine};
 use crate::model::TaskTree;
@@ -60,13 +60,13 @@ pub fn local_finding(line: usize, node: &NodeLine, three_stage: bool) -> Option<
         _ => {}
     }
     if let Some(verb) = node.check_verb {
-        let wording = check_task_wording(verb, stage, &group);
         let named_ok = node.named_task.as_ref() == Some(&group);
         if three_stage
             && (1..=3).contains(&stage)
             && named_ok
-            && !starts_with_wording(&node.title, &wording)
+            && !has_wording(&node.title, verb, stage, &group)
         {
+            let wording = check_task_wording(verb, stage, &group);
             problems.push(format!(
                 "does not use the stage {stage} wording \"{wording}\""
             ));

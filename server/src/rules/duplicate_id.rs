@@ -1,4 +1,5 @@
 use super::{name, node_location, Code, Related, Sink};
+use crate::model::id::TaskId;
 use crate::model::TaskTree;
 
 /// A later occurrence of an ID already written above.
@@ -10,11 +11,7 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
         // The first occurrence's title is left out on purpose: the messages of structural
         // rules depend only on the structure, so they stay valid while titles are typed
         // (see analysis.rs).
-        let message = format!(
-            "ID {} is already used on line {}; give this node its own number",
-            node.id,
-            tree.nodes[first].line + 1
-        );
+        let message = message(&node.id, tree.nodes[first].line);
         let severity = Code::DuplicateId.default_severity();
         if let Some(finding) = sink.on_node(i, Code::DuplicateId, severity, message) {
             finding.related.push(Related {
@@ -23,4 +20,14 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             });
         }
     }
+}
+
+/// The message on a duplicate of `id` whose first occurrence stands on `first_line`
+/// (0-based); the only message that names a line (the analysis writes it again when lines
+/// move).
+pub fn message(id: &TaskId, first_line: usize) -> String {
+    format!(
+        "ID {id} is already used on line {}; give this node its own number",
+        first_line + 1
+    )
 }

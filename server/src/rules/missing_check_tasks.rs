@@ -43,15 +43,17 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
 
 /// The check-task kinds a group lacks, in Validate, Verify, Document order.
 pub fn missing_kinds(tree: &TaskTree, group: usize) -> Vec<CheckKind> {
-    let present: Vec<CheckKind> = tree.nodes[group]
-        .children
-        .iter()
-        .filter(|&&c| tree.is_check_task(c))
-        .filter_map(|&c| tree.check_kind(c))
-        .collect();
+    let mut present = [false; CheckKind::ALL.len()];
+    for &c in &tree.nodes[group].children {
+        if tree.is_check_task(c) {
+            if let Some(kind) = tree.check_kind(c) {
+                present[kind as usize] = true;
+            }
+        }
+    }
     CheckKind::ALL
         .into_iter()
-        .filter(|k| !present.contains(k))
+        .filter(|&k| !present[k as usize])
         .collect()
 }
 

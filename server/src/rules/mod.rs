@@ -2,7 +2,7 @@
 
 mod check_task_wording;
 mod dependency_cycle;
-mod duplicate_id;
+pub mod duplicate_id;
 mod later_stage_dependency;
 pub mod missing_check_tasks;
 mod missing_dependencies;
@@ -10,6 +10,7 @@ mod missing_stage_gate;
 mod non_atomic;
 mod not_actionable;
 mod numbering;
+pub mod references;
 mod stage_structure;
 mod too_deep;
 mod unknown_dependency;
@@ -110,6 +111,22 @@ impl Location {
             end: span.end,
         }
     }
+
+    /// Moves it by `delta` lines when it stands on line `from` or below.
+    pub fn shift(&mut self, from: usize, delta: isize) {
+        self.line = shifted(self.line, from, delta);
+    }
+}
+
+/// `line` moved by `delta` when it is `from` or below: where a line stands after lines
+/// were inserted (`delta > 0`) or removed above it.
+pub fn shifted(line: usize, from: usize, delta: isize) -> usize {
+    if line >= from {
+        line.checked_add_signed(delta)
+            .expect("a line moved above the start")
+    } else {
+        line
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +142,28 @@ pub struct Finding {
     pub location: Location,
     pub message: String,
     pub related: Vec<Related>,
+}
+
+impl Finding {
+    /// Moves its locations and those of its related information by `delta` lines when
+    /// they stand on line `from` or below.
+    pub fn shift(&mut self, from: usize, delta: isize) {
+        self.location.shift(from, delta);
+        for related in &mut self.related {
+            related.location.shift(from, delta);
+        }
+    }
+
+    /// A finding with the code's default severity and nothing related.
+    pub fn new(code: Code, location: Location, message: String) -> Finding {
+        Finding {
+            code,
+            severity: code.default_severity(),
+            location,
+            message,
+            related: Vec::new(),
+        }
+    }
 }
 
 /// What the configuration changes about findings.
@@ -193,23 +232,27 @@ pub fn reference_location(line: usize, reference: &Reference) -> Location {
     Location::new(line, reference.span)
 }
 
-/// How messages name a node: its written keyword, else the name of its level.
+/// How messages name a node: its written keyword, else the name of its level (an implied
+/// node has no keyword).
+pub fn named(
+    keyword: Option<crate::model::line::Keyword>,
+    id: &crate::model::id::TaskId,
+) -> String {
+    let word = match keyword {
+        Some(k) => k.as_str(),
+        None => level_name(id.level()),
+    };
+    format!("{word} {id}")
+}
+
 /// How messages name a written node, from its own line.
 pub fn line_name(node: &crate::model::line::NodeLine) -> String {
-    let word = match node.keyword {
-        Some(k) => k.as_str(),
-        None => level_name(node.id.level()),
-    };
-    format!("{word} {}", node.id)
+    named(node.keyword, &node.id)
 }
 
 pub fn name(tree: &TaskTree, node: usize) -> String {
     let n = &tree.nodes[node];
-    match n.written {
-        Some(written) => line_name(written),
-        // An implied node has no keyword: the name of its level.
-        None => format!("{} {}", level_name(n.level()), n.id),
-    }
+    named(n.keyword(), &n.id)
 }
 
 pub fn level_name(level: usize) -> &'static str {
@@ -223,7 +266,14 @@ pub fn level_name(level: usize) -> &'static str {
 
 /// Runs every rule and applies the settings; findings come sorted by position.
 pub fn check(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
-    let mut findings = check_structure(tree, settings);
+    let mut findings = check_tree(tree, settings);
+    findings.extend(apply_settings(
+        references::References::build(tree)
+            .findings()
+            .cloned()
+            .collect(),
+        settings,
+    ));
     for (i, kind) in local_targets(tree) {
         let node = &tree.nodes[i];
         let written = node.written.expect("local targets are written");
@@ -239,18 +289,16 @@ pub fn check(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
     findings
 }
 
-/// The rules that depend on the document's structure (IDs, spans, keywords, notes,
-/// references, check-task flags), with the settings applied; unsorted.
-pub fn check_structure(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
+/// The rules that depend on the tree's structure (IDs, spans, keywords, notes present,
+/// check-task flags) but not on references, with the settings applied; unsorted. The
+/// rules on references are `references::References`'.
+pub fn check_tree(tree: &TaskTree, settings: &RuleSettings) -> Vec<Finding> {
     let mut sink = Sink::new(tree);
-    let rules: [fn(&TaskTree, &mut Sink); 11] = [
+    let rules: [fn(&TaskTree, &mut Sink); 8] = [
         missing_dependencies::check,
         missing_stage_gate::check,
         missing_check_tasks::check,
         check_task_wording::check,
-        unknown_dependency::check,
-        dependency_cycle::check,
-        later_stage_dependency::check,
         duplicate_id::check,
         numbering::check,
         too_deep::check,
@@ -307,7 +355,8 @@ pub fn local_targets<'t>(tree: &'t TaskTree) -> impl Iterator<Item = (usize, Loc
     })
 }
 
-fn apply_settings(mut findings: Vec<Finding>, settings: &RuleSettings) -> Vec<Finding> {
+/// Drops the disabled codes and sets the configured severities.
+pub fn apply_settings(mut findings: Vec<Finding>, settings: &RuleSettings) -> Vec<Finding> {
     findings.retain(|f| !settings.disabled.contains(&f.code));
     for finding in &mut findings {
         if let Some((_, severity)) = settings.severity.iter().find(|(c, _)| *c == finding.code) {

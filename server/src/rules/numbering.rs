@@ -77,16 +77,21 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
             .enumerate()
             .map(|(i, n)| (Some(i), &n.children)),
     );
+    // Reused from group to group.
+    let mut numbered: Vec<usize> = Vec::new();
+    let mut numbers: Vec<(u32, usize)> = Vec::new();
     for (parent, children) in groups {
         // Stage numbers are the business of stage-structure.
-        if parent.is_none() && three_stage {
+        if (parent.is_none() && three_stage) || children.is_empty() {
             continue;
         }
-        let numbered: Vec<usize> = children
-            .iter()
-            .copied()
-            .filter(|&c| tree.nodes[c].id.letter().is_none())
-            .collect();
+        numbered.clear();
+        numbered.extend(
+            children
+                .iter()
+                .copied()
+                .filter(|&c| tree.nodes[c].id.letter().is_none()),
+        );
         for pair in numbered.windows(2) {
             let (before, after) = (&tree.nodes[pair[0]], &tree.nodes[pair[1]]);
             if after.id.last_num() <= before.id.last_num() {
@@ -101,13 +106,11 @@ pub fn check(tree: &TaskTree, sink: &mut Sink) {
                 );
             }
         }
-        let mut numbers: Vec<(u32, usize)> = numbered
-            .iter()
-            .map(|&c| (tree.nodes[c].id.last_num(), c))
-            .collect();
+        numbers.clear();
+        numbers.extend(numbered.iter().map(|&c| (tree.nodes[c].id.last_num(), c)));
         numbers.sort_unstable();
         let mut expected = 1u32;
-        for (number, node) in numbers {
+        for &(number, node) in &numbers {
             if number > expected {
                 let sibling = |n: u32| match parent {
                     Some(p) => tree.nodes[p].id.child(n).to_string(),
