@@ -22,8 +22,10 @@ const BOUNDARY_ONE_IN: u64 = 2;
 /// the boundary hash reads.
 const BOUNDARY_ID_SEARCH: usize = 24;
 const BOUNDARY_HASH_BYTES: usize = 12;
-/// Documents larger than this are parsed on two threads when opened.
+/// Documents larger than this are parsed on every core when opened.
 const PARALLEL_PARSE_BYTES: usize = 256 * 1024;
+/// Runs of chunks per parsing thread when a large document is opened.
+const PARSE_RUNS_PER_THREAD: usize = 8;
 
 pub struct Chunk {
     pub start_line: usize,
@@ -294,32 +296,51 @@ fn chunk_ranges(
 }
 
 fn parse_chunks(rope: &Rope, ranges: Vec<Range<usize>>) -> Vec<Chunk> {
-    if rope.len_bytes() < PARALLEL_PARSE_BYTES || ranges.len() < 2 {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if rope.len_bytes() < PARALLEL_PARSE_BYTES || ranges.len() < 2 || threads < 2 {
         return ranges
             .into_iter()
             .map(|r| build_chunk(rope, r, None))
             .collect();
     }
-    // Two halves of about equal size in bytes, one per core.
-    let half_bytes = rope.len_bytes() / 2;
-    let split = ranges
-        .partition_point(|r| rope.line_to_byte(r.start) < half_bytes)
-        .clamp(1, ranges.len() - 1);
-    let (left, right) = ranges.split_at(split);
-    std::thread::scope(|scope| {
-        let right = scope.spawn(|| {
-            right
-                .iter()
-                .map(|r| build_chunk(rope, r.clone(), None))
-                .collect::<Vec<_>>()
-        });
-        let mut chunks: Vec<Chunk> = left
-            .iter()
-            .map(|r| build_chunk(rope, r.clone(), None))
-            .collect();
-        chunks.extend(right.join().expect("chunk parser thread"));
-        chunks
-    })
+    // Runs of chunks of about equal size in bytes, several per core, taken in turn by one
+    // thread per core: a thread that is slowed down (a busy machine) leaves its next runs
+    // to the others.
+    let runs = (threads * PARSE_RUNS_PER_THREAD).min(ranges.len());
+    let run_bytes = rope.len_bytes().div_ceil(runs);
+    let mut bounds = vec![0];
+    for k in 1..runs {
+        let at = ranges
+            .partition_point(|r| rope.line_to_byte(r.start) < k * run_bytes)
+            .max(bounds[bounds.len() - 1]);
+        bounds.push(at);
+    }
+    bounds.push(ranges.len());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parsed: Vec<(usize, Vec<Chunk>)> = std::thread::scope(|scope| {
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let run = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if run >= runs {
+                    return done;
+                }
+                let chunks = ranges[bounds[run]..bounds[run + 1]]
+                    .iter()
+                    .map(|r| build_chunk(rope, r.clone(), None))
+                    .collect::<Vec<_>>();
+                done.push((run, chunks));
+            }
+        };
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut all = work();
+        for other in others {
+            all.extend(other.join().expect("chunk parser thread"));
+        }
+        all
+    });
+    parsed.sort_unstable_by_key(|(run, _)| *run);
+    parsed.into_iter().flat_map(|(_, chunks)| chunks).collect()
 }
 
 fn chunk_text(rope: &Rope, range: Range<usize>) -> Cow<'_, str> {
@@ -425,6 +446,24 @@ mod tests {
         let end = doc.rope().len_bytes();
         edit(&mut doc, 0, end, "");
         assert_same_as_fresh(&doc);
+    }
+
+    #[test]
+    fn a_large_document_parses_on_threads_as_on_one() {
+        let text = crate::testgen::task_list(8_000, crate::testgen::Style::Nested);
+        assert!(text.len() > PARALLEL_PARSE_BYTES);
+        let doc = Document::new(&text, 1);
+        let rope = Rope::from_str(&text);
+        let one_thread: Vec<Chunk> = chunk_ranges(&rope, 0, None)
+            .0
+            .into_iter()
+            .map(|r| build_chunk(&rope, r, None))
+            .collect();
+        assert_eq!(doc.chunks().len(), one_thread.len());
+        for (a, b) in doc.chunks().iter().zip(&one_thread) {
+            assert_eq!((a.start_line, a.line_count), (b.start_line, b.line_count));
+            assert_eq!(a.lines, b.lines);
+        }
     }
 
     #[test]
