@@ -19,6 +19,7 @@ use crate::graph;
 pub const WRITE_GRAPH: &str = "wbs-lsp.writeGraph";
 
 const OVERWRITE: &str = "Overwrite";
+const OPEN: &str = "Open the existing file";
 const CANCEL: &str = "Cancel";
 
 pub async fn execute_command(
@@ -115,6 +116,86 @@ pub(super) fn ensure_inside(target: &Path, folders: &[PathBuf]) -> Result<()> {
     }
 }
 
+/// What became of a file to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Written {
+    /// Created or overwritten.
+    New,
+    /// It already held these contents.
+    Unchanged,
+    /// The user chose to open the file as it is.
+    OpenedExisting,
+    /// The user chose not to overwrite it.
+    Cancelled,
+}
+
+/// Writes `contents` to `target` inside the workspace folders, creating its folder, and
+/// asks `question` before overwriting a file that differs: overwrite or cancel, and with
+/// `offer_open` also open the existing file.
+pub(super) async fn write_asking(
+    backend: &Backend,
+    target: &Path,
+    contents: &str,
+    question: String,
+    offer_open: bool,
+) -> Result<Written> {
+    let folders = backend.folders();
+    if folders.is_empty() {
+        return Err(request_failed(format!(
+            "wbs-lsp writes files only inside a workspace folder, and none is open; not writing {}",
+            target.display()
+        )));
+    }
+    if let Some(parent) = target.parent() {
+        if !folders.iter().any(|f| parent.starts_with(f)) {
+            return Err(request_failed(format!(
+                "{} is outside the workspace folders; wbs-lsp writes files only inside them",
+                target.display()
+            )));
+        }
+        std::fs::create_dir_all(parent)
+            .map_err(|e| request_failed(format!("cannot create {}: {e}", parent.display())))?;
+    }
+    ensure_inside(target, &folders)?;
+    if target.is_dir() {
+        return Err(request_failed(format!(
+            "{} is a folder; not writing over it",
+            target.display()
+        )));
+    }
+    if std::fs::read(target).is_ok_and(|old| old == contents.as_bytes()) {
+        return Ok(Written::Unchanged);
+    }
+    if target.exists() {
+        let item = |title: &str| MessageActionItem {
+            title: title.to_string(),
+            properties: HashMap::new(),
+        };
+        let mut choices = vec![item(OVERWRITE)];
+        if offer_open {
+            choices.push(item(OPEN));
+        }
+        choices.push(item(CANCEL));
+        let answer = backend
+            .client()
+            .show_message_request(MessageType::WARNING, question, Some(choices))
+            .await;
+        match answer {
+            Ok(Some(choice)) if choice.title == OVERWRITE => {}
+            Ok(Some(choice)) if offer_open && choice.title == OPEN => {
+                return Ok(Written::OpenedExisting)
+            }
+            _ => return Ok(Written::Cancelled),
+        }
+    }
+    let (path, contents) = (target.to_path_buf(), contents.to_string());
+    tokio::task::spawn_blocking(move || std::fs::write(&path, contents))
+        .await
+        .map_err(|_| Error::internal_error())?
+        .map_err(|e| request_failed(format!("cannot write {}: {e}", target.display())))?;
+    Ok(Written::New)
+}
+
 /// The URI of `file` in the folder of the document `uri`: the document's URI with its
 /// last segment replaced, so the client gets back its own form of the folder.
 fn sibling_uri(uri: &Uri, file: &Path) -> Option<Uri> {
@@ -145,14 +226,6 @@ async fn write_graph(backend: &Backend, arguments: &[Value]) -> Result<Option<LS
     let target = graph::page_path(&source).ok_or_else(|| {
         request_failed(format!("cannot name a graph file for {}", source.display()))
     })?;
-    let folders = backend.folders();
-    if folders.is_empty() {
-        return Err(request_failed(format!(
-            "wbs-lsp writes files only inside a workspace folder, and none is open; not writing {}",
-            target.display()
-        )));
-    }
-    ensure_inside(&target, &folders)?;
     let name = source
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -166,47 +239,18 @@ async fn write_graph(backend: &Backend, arguments: &[Value]) -> Result<Option<LS
     .map_err(|_| Error::internal_error())?;
     let target_uri = sibling_uri(&uri, &target)
         .ok_or_else(|| request_failed(format!("cannot make a URI for {}", target.display())))?;
-
-    if target.is_dir() {
-        return Err(request_failed(format!(
-            "{} is a folder; not writing the graph over it",
-            target.display()
-        )));
-    }
-    let unchanged = std::fs::read(&target).is_ok_and(|old| old == page.as_bytes());
-    if target.exists() && !unchanged {
-        let action = |title: &str| MessageActionItem {
-            title: title.to_string(),
-            properties: HashMap::new(),
-        };
-        let answer = backend
-            .client()
-            .show_message_request(
-                MessageType::WARNING,
-                format!(
-                    "{} exists. Overwrite it with the dependency graph of {}?",
-                    target.display(),
-                    source.display()
-                ),
-                Some(vec![action(OVERWRITE), action(CANCEL)]),
-            )
-            .await;
-        let overwrite = matches!(&answer, Ok(Some(item)) if item.title == OVERWRITE);
-        if !overwrite {
-            return Ok(Some(json!({
-                "uri": target_uri.as_str(),
-                "written": false,
-                "shown": false,
-            })));
-        }
-    }
-
-    if !unchanged {
-        let path = target.clone();
-        tokio::task::spawn_blocking(move || std::fs::write(&path, page))
-            .await
-            .map_err(|_| Error::internal_error())?
-            .map_err(|e| request_failed(format!("cannot write {}: {e}", target.display())))?;
+    let question = format!(
+        "{} exists. Overwrite it with the dependency graph of {}?",
+        target.display(),
+        source.display()
+    );
+    let written = write_asking(backend, &target, &page, question, false).await?;
+    if written == Written::Cancelled {
+        return Ok(Some(json!({
+            "uri": target_uri.as_str(),
+            "written": false,
+            "shown": false,
+        })));
     }
 
     let shown = backend
@@ -227,7 +271,7 @@ async fn write_graph(backend: &Backend, arguments: &[Value]) -> Result<Option<LS
     }
     Ok(Some(json!({
         "uri": target_uri.as_str(),
-        "written": !unchanged,
+        "written": written == Written::New,
         "shown": shown.unwrap_or(false),
     })))
 }

@@ -7,7 +7,6 @@
 //! request). Edits go through `workspace/applyEdit`, versioned: to the version they were
 //! computed for, or re-anchored on the node when only other lines changed, or refused.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -20,7 +19,7 @@ use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::Client;
 
-use super::commands::{ensure_inside, inside_folders, request_failed};
+use super::commands::{ensure_inside, inside_folders, request_failed, write_asking, Written};
 use super::server::{file_path, Backend};
 use crate::actions::fix_all;
 use crate::config::Config;
@@ -499,63 +498,6 @@ fn output_path(backend: &Backend, wbs: &Path) -> std::result::Result<PathBuf, St
     Ok(root.join(generate::DEFAULT_OUTPUT))
 }
 
-/// What became of a file to write.
-enum Outcome {
-    Written,
-    OpenedExisting,
-    Cancelled,
-}
-
-/// Writes `contents` to `target` inside the workspace, asking before overwriting a file
-/// that differs (overwrite, open the existing one, or cancel).
-async fn write_asking(backend: &Backend, target: &Path, contents: &str) -> Result<Outcome> {
-    let folders = backend.folders();
-    if let Some(parent) = target.parent() {
-        let inside_root = folders.iter().any(|f| parent.starts_with(f));
-        if !inside_root {
-            return Err(request_failed(format!(
-                "{} is outside the workspace folders; wbs-lsp writes files only inside them",
-                target.display()
-            )));
-        }
-        std::fs::create_dir_all(parent)
-            .map_err(|e| request_failed(format!("cannot create {}: {e}", parent.display())))?;
-    }
-    ensure_inside(target, &folders)?;
-    if target.is_dir() {
-        return Err(request_failed(format!("{} is a folder", target.display())));
-    }
-    let same = std::fs::read(target).is_ok_and(|old| old == contents.as_bytes());
-    if same {
-        return Ok(Outcome::Written);
-    }
-    if target.exists() {
-        const OVERWRITE: &str = "Overwrite";
-        const OPEN: &str = "Open the existing file";
-        const CANCEL: &str = "Cancel";
-        let item = |title: &str| MessageActionItem {
-            title: title.to_string(),
-            properties: HashMap::new(),
-        };
-        let answer = backend
-            .client()
-            .show_message_request(
-                MessageType::WARNING,
-                format!("{} exists. Overwrite it?", target.display()),
-                Some(vec![item(OVERWRITE), item(OPEN), item(CANCEL)]),
-            )
-            .await;
-        match answer {
-            Ok(Some(choice)) if choice.title == OVERWRITE => {}
-            Ok(Some(choice)) if choice.title == OPEN => return Ok(Outcome::OpenedExisting),
-            _ => return Ok(Outcome::Cancelled),
-        }
-    }
-    std::fs::write(target, contents)
-        .map_err(|e| request_failed(format!("cannot write {}: {e}", target.display())))?;
-    Ok(Outcome::Written)
-}
-
 /// Opens a file in the editor (when it can), at `line`.
 async fn open_in_editor(backend: &Backend, path: &Path, line: Option<u32>) -> bool {
     if !backend.client_offers().1 {
@@ -593,14 +535,15 @@ async fn write_task_list(
     text: &str,
     config: &Config,
 ) -> Result<Value> {
-    let written = write_asking(backend, target, text).await?;
+    let question = format!("{} exists. Overwrite it?", target.display());
+    let written = write_asking(backend, target, text, question, true).await?;
     let mut outcomes_written = false;
     match written {
-        Outcome::Cancelled => {
+        Written::Cancelled => {
             return Ok(json!({ "written": false, "path": target.display().to_string() }))
         }
-        Outcome::OpenedExisting => {}
-        Outcome::Written => {
+        Written::OpenedExisting => {}
+        Written::New | Written::Unchanged => {
             // The outcomes file: created, or given the sections it lacks; never replaced.
             let outcomes = target.with_file_name(generate::OUTCOMES_FILE);
             let existing = std::fs::read_to_string(&outcomes).ok();
@@ -614,7 +557,7 @@ async fn write_task_list(
     }
     let shown = open_in_editor(backend, target, None).await;
     Ok(json!({
-        "written": matches!(written, Outcome::Written),
+        "written": matches!(written, Written::New | Written::Unchanged),
         "outcomesWritten": outcomes_written,
         "path": target.display().to_string(),
         "shown": shown,
