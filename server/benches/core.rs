@@ -11,7 +11,7 @@
 //! * `edit`: `Document::apply` of a one-character insert or delete (alternating, so the
 //!   document does not grow) at one of 50 line ends spread over the document
 //! * `keystroke`: the server's whole per-keystroke CPU path: `edit`, a snapshot of the
-//!   chunks, `analysis::Analyzer::analyze` (which reuses the structural findings when the
+//!   chunks, `analysis::Analyzer::analyze` (which keeps the tree findings when the
 //!   edit kept every line's structure), converting the findings to LSP diagnostics and
 //!   serializing them. `keystroke/STYLE/LINES` types at the same 50 points as `edit` (some
 //!   change structure, e.g. a check task's wording, and take the full analysis);
