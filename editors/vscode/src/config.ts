@@ -28,10 +28,26 @@ export const CAPABILITY_KEYS = [
 
 export type CapabilityKey = (typeof CAPABILITY_KEYS)[number];
 
-/** The `wbsLsp.llm.*` keys the extension contributes. */
-export const LLM_KEYS = ["provider", "model", "baseUrl", "apiKeyEnv", "passes", "timeoutSecs"] as const;
+/** The `wbsLsp.llm.*` keys with a string or number value (`headers` and `command` are not). */
+export const LLM_KEYS = [
+  "provider",
+  "model",
+  "baseUrl",
+  "apiKeyEnv",
+  "passes",
+  "timeoutSecs",
+  "maxRetries",
+  "promptTemplate",
+  "wbs",
+] as const;
 
 export type LlmKey = (typeof LLM_KEYS)[number];
+
+/** `wbsLsp.llm`: the scalar keys, extra headers, and the `command` provider's program. */
+export type LlmSettings = Partial<Record<LlmKey, string | number>> & {
+  headers?: Record<string, string>;
+  command?: string | string[];
+};
 
 /**
  * The `wbsLsp.*` settings the user set, as plain values (anything unset is `undefined`).
@@ -43,7 +59,7 @@ export interface Settings {
   severity?: Record<string, string>;
   disabled?: string[];
   capabilities?: Partial<Record<CapabilityKey, boolean>>;
-  llm?: Partial<Record<LlmKey, string | number>>;
+  llm?: LlmSettings;
   server?: { path?: string };
 }
 
@@ -92,7 +108,7 @@ export function serverSettings(settings: Settings): ServerSettings {
   if (Object.keys(capabilities).length > 0) {
     out.capabilities = capabilities;
   }
-  const llm: Record<string, string | number> = {};
+  const llm: Record<string, unknown> = {};
   for (const key of LLM_KEYS) {
     const value = settings.llm?.[key];
     if (isNonEmptyString(value)) {
@@ -100,6 +116,21 @@ export function serverSettings(settings: Settings): ServerSettings {
     } else if (typeof value === "number" && Number.isInteger(value) && value >= 0) {
       llm[key] = value;
     }
+  }
+  const headers = settings.llm?.headers;
+  if (headers !== null && typeof headers === "object" && !Array.isArray(headers)) {
+    const entries = Object.entries(headers).filter(
+      ([name, value]) => name.trim() !== "" && typeof value === "string",
+    );
+    if (entries.length > 0) {
+      llm.headers = Object.fromEntries(entries);
+    }
+  }
+  const command = settings.llm?.command;
+  if (isNonEmptyString(command)) {
+    llm.command = command.trim();
+  } else if (isStringArray(command) && command.length > 0 && isNonEmptyString(command[0])) {
+    llm.command = [...command];
   }
   if (Object.keys(llm).length > 0) {
     out.llm = llm;

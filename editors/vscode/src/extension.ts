@@ -46,13 +46,16 @@ export function readSettings(): Settings {
       capabilities[key] = value;
     }
   }
-  const llm: Settings["llm"] = {};
+  const llm: NonNullable<Settings["llm"]> = {};
   for (const key of LLM_KEYS) {
     const value = explicit<string | number>(config, `llm.${key}`);
     if (value !== undefined) {
       llm[key] = value;
     }
   }
+  llm.headers = explicit<Record<string, string>>(config, "llm.headers");
+  // A program to run: from the user's own settings only, never from a workspace's.
+  llm.command = config.inspect<string | string[]>("llm.command")?.globalValue;
   return {
     profile: explicit<string>(config, "profile"),
     include: explicit<string[]>(config, "include"),

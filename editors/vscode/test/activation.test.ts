@@ -169,6 +169,8 @@ describe("the bundled extension without a server binary", () => {
       "wbsLsp.disabled",
       ...CAPABILITY_KEYS.map((k) => `wbsLsp.capabilities.${k}`),
       ...LLM_KEYS.map((k) => `wbsLsp.llm.${k}`),
+      "wbsLsp.llm.headers",
+      "wbsLsp.llm.command",
     ];
     for (const key of wanted) {
       assert.ok(properties.includes(key), `package.json lacks the setting ${key}`);

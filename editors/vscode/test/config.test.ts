@@ -75,7 +75,7 @@ describe("serverSettings", () => {
         profile: "",
         severity: {},
         capabilities: {},
-        llm: { model: " ", baseUrl: "" },
+        llm: { model: " ", baseUrl: "", headers: {}, command: [] },
         server: { path: "/x/wbs-lsp" },
       }),
       {},
@@ -90,7 +90,17 @@ describe("serverSettings", () => {
         severity: { "non-atomic": "error", numbering: "" },
         disabled: [],
         capabilities: { hover: false, rename: true },
-        llm: { provider: "anthropic", model: "claude-x", apiKeyEnv: "ANTHROPIC_API_KEY", passes: 0, timeoutSecs: 60 },
+        llm: {
+          provider: "anthropic",
+          model: "claude-x",
+          apiKeyEnv: "ANTHROPIC_API_KEY",
+          passes: 0,
+          timeoutSecs: 60,
+          maxRetries: 1,
+          promptTemplate: "prompts/tasks.md",
+          wbs: "docs/wbs.md",
+          headers: { "HTTP-Referer": "https://example.org" },
+        },
       }),
       {
         wbsLsp: {
@@ -99,9 +109,28 @@ describe("serverSettings", () => {
           severity: { "non-atomic": "error" },
           disabled: [],
           capabilities: { hover: false, rename: true },
-          llm: { provider: "anthropic", model: "claude-x", apiKeyEnv: "ANTHROPIC_API_KEY", passes: 0, timeoutSecs: 60 },
+          llm: {
+            provider: "anthropic",
+            model: "claude-x",
+            apiKeyEnv: "ANTHROPIC_API_KEY",
+            passes: 0,
+            timeoutSecs: 60,
+            maxRetries: 1,
+            promptTemplate: "prompts/tasks.md",
+            wbs: "docs/wbs.md",
+            headers: { "HTTP-Referer": "https://example.org" },
+          },
         },
       },
     );
+  });
+
+  test("the command provider's program, as a string or an argument list", () => {
+    assert.deepEqual(serverSettings({ llm: { provider: "command", command: " llm -m x " } }), {
+      llm: { provider: "command", command: "llm -m x" },
+    });
+    assert.deepEqual(serverSettings({ llm: { command: ["ollama", "run", "llama3.1"] } }), {
+      llm: { command: ["ollama", "run", "llama3.1"] },
+    });
   });
 });
