@@ -42,6 +42,11 @@ timeout 180 "$nvim_bin" --headless --clean \
     -c "luafile $here/test.lua" \
     tests/fixtures/editors/bakery_tasks.md </dev/null
 
+echo "nvim test: the same through the Neovim 0.10 registration (FileType autocmd + vim.lsp.start)"
+WBS_LSP_NVIM_LEGACY=1 timeout 180 "$nvim_bin" --headless --clean \
+    -c "luafile $here/test.lua" \
+    tests/fixtures/editors/bakery_tasks.md </dev/null
+
 echo "nvim test: expand a node with a model (command provider), applied by the server"
 timeout 120 "$nvim_bin" --headless --clean \
     -c "luafile $here/expand.lua" </dev/null
