@@ -30,10 +30,43 @@ let client: LanguageClient | undefined;
 /** Serializes start, stop and restart. */
 let lifecycle: Promise<void> = Promise.resolve();
 
+/**
+ * Settings that choose a program to run or where prompts and keys are sent. In Restricted Mode
+ * (a workspace the user has not trusted) only the user's own settings count for them; the
+ * manifest lists them under `capabilities.untrustedWorkspaces.restrictedConfigurations`.
+ */
+const RESTRICTED = new Set(["server.path", "llm.provider", "llm.baseUrl", "llm.apiKeyEnv", "llm.headers"]);
+
+/** Whether the user trusts the workspace (VS Code before 1.57 has no trust: trusted). */
+function trusted(): boolean {
+  return vscode.workspace.isTrusted !== false;
+}
+
 /** A value the user set (folder, workspace or user settings), or undefined: defaults are not sent. */
 function explicit<T>(config: vscode.WorkspaceConfiguration, key: string): T | undefined {
   const inspected = config.inspect<T>(key);
+  if (RESTRICTED.has(key) && !trusted()) {
+    return inspected?.globalValue;
+  }
   return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
+}
+
+/** Server commands that send the document to a model: a workspace's .wbs-lsp.toml chooses which. */
+const LLM_COMMANDS = new Set(["wbs-lsp.expand", "wbs-lsp.generate"]);
+
+/** In Restricted Mode, says why an LLM command does not run; true when it may run. */
+function mayRunLlmCommand(command: string): boolean {
+  if (!LLM_COMMANDS.has(command) || trusted()) {
+    return true;
+  }
+  const manage = "Manage Workspace Trust";
+  void vscode.window
+    .showWarningMessage(
+      "wbs-lsp runs LLM commands only in a trusted workspace: its .wbs-lsp.toml may name the program to run or the endpoint that receives your API key.",
+      manage,
+    )
+    .then((choice) => (choice === manage ? vscode.commands.executeCommand("workbench.trust.manage") : undefined));
+  return false;
 }
 
 /** The `wbsLsp.*` settings the user set. */
@@ -102,6 +135,9 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     // change); the middleware below decides what is sent.
     synchronize: { configurationSection: SECTION },
     middleware: {
+      // Code actions run server commands through here.
+      executeCommand: (command, args, next): vscode.ProviderResult<unknown> =>
+        mayRunLlmCommand(command) ? (next(command, args) as vscode.ProviderResult<unknown>) : undefined,
       workspace: {
         // Send only the settings the user set (the same object as initializationOptions,
         // built by config.ts), not VS Code's defaults: those would override a .wbs-lsp.toml.
@@ -180,6 +216,9 @@ async function executeServerCommand(
   command: string,
   args: (editor: vscode.TextEditor, client: LanguageClient) => unknown[],
 ): Promise<void> {
+  if (!mayRunLlmCommand(command)) {
+    return;
+  }
   const found = target();
   if (found === undefined) {
     return;
@@ -229,6 +268,8 @@ export function activate(context: vscode.ExtensionContext): Promise<void> {
           .then((choice) => (choice === restartNow ? restart(context) : undefined));
       }
     }),
+    // Trusting the workspace brings its settings for the server binary and the LLM in.
+    vscode.workspace.onDidGrantWorkspaceTrust(() => void restart(context)),
     { dispose: () => void stopClient() },
   );
   return queue(() => startClient(context));

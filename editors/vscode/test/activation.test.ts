@@ -49,7 +49,15 @@ function anything(): unknown {
   return proxy;
 }
 
-function vscodeStandIn(settings: Record<string, unknown>, recorded: Recorded): unknown {
+/** The workspace as the stand-in shows it: trusted or not, and its own settings. */
+interface WorkspaceState {
+  trusted: boolean;
+  settings: Record<string, unknown>;
+}
+
+const TRUSTED_EMPTY: WorkspaceState = { trusted: true, settings: {} };
+
+function vscodeStandIn(settings: Record<string, unknown>, recorded: Recorded, workspace: WorkspaceState): unknown {
   const disposable = { dispose: () => undefined };
   const api: Record<string, unknown> = {
     commands: {
@@ -74,11 +82,13 @@ function vscodeStandIn(settings: Record<string, unknown>, recorded: Recorded): u
     },
     workspace: {
       workspaceFolders: undefined,
+      isTrusted: workspace.trusted,
       onDidChangeConfiguration: () => disposable,
+      onDidGrantWorkspaceTrust: () => disposable,
       getConfiguration: (section?: string) => ({
         inspect: (key: string) => {
           const full = section ? `${section}.${key}` : key;
-          return full in settings ? { key: full, globalValue: settings[full] } : { key: full };
+          return { key: full, globalValue: settings[full], workspaceValue: workspace.settings[full] };
         },
         get: (key: string) => settings[section ? `${section}.${key}` : key],
       }),
@@ -94,8 +104,12 @@ const originalLoad = moduleWithLoad._load;
 const savedPath = process.env.PATH;
 
 /** Requires a fresh copy of the bundle with `vscode` resolved to the stand-in. */
-function loadExtension(settings: Record<string, unknown>, recorded: Recorded): Extension {
-  const standIn = vscodeStandIn(settings, recorded);
+function loadExtension(
+  settings: Record<string, unknown>,
+  recorded: Recorded,
+  workspace: WorkspaceState = TRUSTED_EMPTY,
+): Extension {
+  const standIn = vscodeStandIn(settings, recorded, workspace);
   moduleWithLoad._load = function (request: string, parent: unknown, isMain: boolean): unknown {
     return request === "vscode" ? standIn : originalLoad.call(this, request, parent, isMain);
   };
@@ -145,6 +159,46 @@ describe("the bundled extension without a server binary", () => {
       fs.rmSync(empty, { recursive: true, force: true });
     });
   }
+
+  for (const trusted of [true, false]) {
+    test(`a workspace's own settings in a ${trusted ? "trusted" : "restricted"} workspace`, async () => {
+      const empty = fs.mkdtempSync(path.join(os.tmpdir(), "wbs-lsp-path-"));
+      process.env.PATH = empty;
+      const recorded: Recorded = { commands: [], callbacks: new Map(), errors: [], warnings: [] };
+      const workspace = { trusted, settings: { "wbsLsp.server.path": "/from/the/workspace/wbs-lsp" } };
+      const extension = loadExtension({}, recorded, workspace);
+      await extension.activate({ subscriptions: [], extensionPath: empty });
+      // The server binary a workspace names is used only when the user trusts it.
+      assert.equal(recorded.errors.length, 1, JSON.stringify(recorded.errors));
+      if (trusted) {
+        assert.match(recorded.errors[0], /from\/the\/workspace/);
+      } else {
+        assert.doesNotMatch(recorded.errors[0], /from\/the\/workspace/);
+        assert.match(recorded.errors[0], /cargo install --path server/);
+      }
+      // LLM commands do not run in Restricted Mode, and say why.
+      await recorded.callbacks.get("wbsLsp.expandNode")?.();
+      assert.equal(recorded.warnings.length, 1, JSON.stringify(recorded.warnings));
+      if (trusted) {
+        assert.doesNotMatch(recorded.warnings[0], /trusted workspace/);
+      } else {
+        assert.match(recorded.warnings[0], /runs LLM commands only in a trusted workspace/);
+      }
+      await extension.deactivate();
+      fs.rmSync(empty, { recursive: true, force: true });
+    });
+  }
+
+  test("the settings that pick a program or an endpoint are restricted in untrusted workspaces", () => {
+    const manifest = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, "package.json"), "utf8")) as Manifest & {
+      capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
+    };
+    const untrusted = manifest.capabilities.untrustedWorkspaces;
+    assert.equal(untrusted.supported, "limited");
+    for (const key of ["wbsLsp.server.path", "wbsLsp.llm.provider", "wbsLsp.llm.baseUrl", "wbsLsp.llm.apiKeyEnv", "wbsLsp.llm.headers"]) {
+      assert.ok(untrusted.restrictedConfigurations.includes(key), key);
+    }
+  });
 
   test("palette titles read 'wbs-lsp: …'", () => {
     const manifest = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, "package.json"), "utf8")) as Manifest;
