@@ -107,7 +107,8 @@ impl TaskId {
     }
 
     /// Parses an ID at the start of `s`; returns it and the bytes it took. The ID must not
-    /// be followed by a letter, digit or another dotted segment.
+    /// be followed by a letter, digit or another dotted segment, nor by underscores that
+    /// join it to a word (`1.2_x`); underscores that close emphasis (`__1.2__`) may follow.
     pub fn parse_prefix(s: &str) -> Option<(TaskId, usize)> {
         let b = s.as_bytes();
         let mut nums = [0u32; MAX_SEGMENTS];
@@ -122,8 +123,7 @@ impl TaskId {
             if i == start || i - start > MAX_SEGMENT_DIGITS {
                 if start > 0 && i == start && b.get(start).is_some_and(u8::is_ascii_uppercase) {
                     // `1.2.A`: a capital letter after a dot closes the ID.
-                    let after = b.get(start + 1);
-                    if !after.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+                    if !joined(b, start + 1) {
                         letter = Some(b[start]);
                         i = start + 1;
                         break;
@@ -150,10 +150,7 @@ impl TaskId {
             }
             break;
         }
-        if count == 0
-            || b.get(i)
-                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
-        {
+        if count == 0 || joined(b, i) {
             return None;
         }
         Some((TaskId::from_slice(&nums[..count], letter), i))
@@ -165,6 +162,16 @@ impl TaskId {
             _ => None,
         }
     }
+}
+
+/// Whether the text at `i` continues a word: a letter or digit, after any underscores.
+fn joined(b: &[u8], i: usize) -> bool {
+    let after_underscores = b[i.min(b.len())..]
+        .iter()
+        .position(|&c| c != b'_')
+        .map_or(b.len(), |p| i + p);
+    b.get(after_underscores)
+        .is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 impl fmt::Display for TaskId {
@@ -203,6 +210,15 @@ mod tests {
         assert_eq!(TaskId::parse_prefix("2: CORE").unwrap().1, 1);
         assert_eq!(TaskId::parse_prefix("1.2.Add").unwrap().1, 3);
         assert!(TaskId::parse_prefix("1.2x").is_none());
+        // Underscores may close emphasis, not join a word.
+        assert_eq!(TaskId::parse_prefix("1.2__ Title").unwrap().1, 3);
+        assert_eq!(TaskId::parse_prefix("1.2.A_ Validate").unwrap().1, 5);
+        assert_eq!(TaskId::parse_prefix("1.2_").unwrap().1, 3);
+        assert!(TaskId::parse_prefix("1.2_x").is_none());
+        assert_eq!(
+            TaskId::parse_prefix("1.2.A_b").unwrap().0.to_string(),
+            "1.2"
+        );
         assert!(TaskId::parse_prefix("v1.2").is_none());
         assert!(TaskId::parse_prefix("12345678901.1").is_none());
     }

@@ -514,8 +514,7 @@ pub fn parse_references(value: &str, offset: usize) -> Vec<Reference> {
     let mut refs = Vec::new();
     let mut i = 0;
     while i < b.len() {
-        let glued = i > 0
-            && (b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'.' | b'_' | b'-' | b'/'));
+        let glued = i > 0 && glued_to_previous(value, i);
         if !b[i].is_ascii_digit() || glued {
             i += 1;
             continue;
@@ -551,6 +550,33 @@ pub fn parse_references(value: &str, offset: usize) -> Vec<Reference> {
         i += len;
     }
     refs
+}
+
+/// Whether the digit at `i` continues the text before it (`v1.2`, `PR-1.2`, `a/1.2`,
+/// `foo_1.2`) rather than starting an ID. Two exceptions: underscores that open emphasis
+/// (`_1.2_`), and a hyphen after an ID, as in the range `1.1.1-1.1.4`, which reads like
+/// `1.1.1–1.1.4`.
+fn glued_to_previous(value: &str, i: usize) -> bool {
+    let b = value.as_bytes();
+    match b[i - 1] {
+        b'_' => {
+            let before = value[..i].trim_end_matches('_');
+            before
+                .as_bytes()
+                .last()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+        }
+        b'-' => {
+            let before = &value[..i - 1];
+            let token_start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+                .map_or(0, |p| p + 1);
+            let is_id = TaskId::parse(&before[token_start..])
+                .is_some_and(|id| id.nums().len() > 1 || id.letter().is_some());
+            !is_id
+        }
+        c => c.is_ascii_alphanumeric() || matches!(c, b'.' | b'/'),
+    }
 }
 
 /// The start of a level keyword standing right before `pos` (`Task 1.2`).
@@ -730,6 +756,18 @@ mod tests {
     fn separators_emphasis_and_parentheses() {
         let n = node("**1.1.A**: Validate core functionality of Task 1.1");
         assert_eq!(n.check_verb, Some(CheckKind::Validate));
+        // Underscore emphasis works as asterisks do.
+        let n = node("__1.1__ Ledger core");
+        assert_eq!(
+            (n.id.to_string(), n.title.as_str()),
+            ("1.1".into(), "Ledger core")
+        );
+        let n = node("_1.2.A_ Validate Task 1.2");
+        assert_eq!(n.id.to_string(), "1.2.A");
+        assert_eq!(n.check_verb, Some(CheckKind::Validate));
+        assert!(scan_line("1.2_draft notes", LineClass::default())
+            .node()
+            .is_none());
         let line = "- Dependencies: **1.7**";
         let item = scan_line(
             line,
@@ -763,6 +801,12 @@ mod tests {
         assert_eq!(ids("1, 3"), ["1", "3"]);
         assert_eq!(ids("[1]"), ["1"]);
         assert_eq!(ids("Phase 2 and Task 1.3.1"), ["2", "1.3.1"]);
+        // A range with a hyphen reads like one with an en dash.
+        assert_eq!(ids("1.1.1-1.1.4"), ["1.1.1", "1.1.4"]);
+        assert_eq!(ids("1.1.1–1.1.4"), ["1.1.1", "1.1.4"]);
+        assert!(ids("PR-1.2, build_1.3, docs/1.4").is_empty());
+        // Emphasis with underscores around a reference.
+        assert_eq!(ids("1.1, _1.2_, __1.3.A__"), ["1.1", "1.2", "1.3.A"]);
     }
 
     #[test]

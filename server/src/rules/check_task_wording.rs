@@ -44,19 +44,21 @@ pub fn local_finding(line: usize, node: &NodeLine, three_stage: bool) -> Option<
             check_task_wording(letter_kind.unwrap_or(CheckKind::Verify), stage, &group)
         )),
         (Some(verb), Some(letter)) if letter_kind != Some(verb) => problems.push(format!(
-            "its letter {} does not match its verb {} (A Validate, B Verify, C Document)",
+            "its letter {} does not match its verb {} (A Validate, B Verify, C Document); make it {}.{} or change the verb",
             letter as char,
-            verb.verb()
+            verb.verb(),
+            group,
+            verb.letter() as char
         )),
         _ => {}
     }
     match &node.named_task {
-        Some(named) if *named != group => {
-            problems.push(format!("names Task {named}, but it closes Task {group}"))
-        }
-        None if node.check_verb.is_some() => {
-            problems.push(format!("does not name the task it closes (Task {group})"))
-        }
+        Some(named) if *named != group => problems.push(format!(
+            "names Task {named}, but it closes Task {group}; name Task {group}"
+        )),
+        None if node.check_verb.is_some() => problems.push(format!(
+            "does not name the task it closes; add \"Task {group}\""
+        )),
         _ => {}
     }
     if let Some(verb) = node.check_verb {
@@ -79,7 +81,7 @@ pub fn local_finding(line: usize, node: &NodeLine, three_stage: bool) -> Option<
         code: Code::CheckTaskWording,
         severity: Code::CheckTaskWording.default_severity(),
         location: Location::new(line, node.id_span),
-        message: format!("Check task {} {}", node.id, problems.join("; ")),
+        message: format!("Check task {}: {}", node.id, problems.join("; ")),
         related: Vec::new(),
     })
 }

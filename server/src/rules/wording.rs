@@ -84,8 +84,9 @@ pub fn check_task_wording(kind: CheckKind, stage: u32, group: &TaskId) -> String
     out
 }
 
-/// Whether `title` starts with the expected wording (`check_task_wording`), ignoring case
-/// and runs of white space; the same as `starts_with_wording(title, &check_task_wording(…))`
+/// Whether `title` starts with the expected wording (`check_task_wording`), ignoring case,
+/// runs of white space and punctuation after a word (`Verify Task 1.2: build passes`,
+/// `… of Task 1.2.`); the same as `starts_with_wording(title, &check_task_wording(…))`
 /// without writing the wording out, and reading only as much of the title as it needs (this
 /// runs on every check task of a document).
 pub fn has_wording(title: &str, kind: CheckKind, stage: u32, group: &TaskId) -> bool {
@@ -103,13 +104,14 @@ pub fn has_wording(title: &str, kind: CheckKind, stage: u32, group: &TaskId) -> 
             }
             Group => {
                 let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
-                if !word_is_id(&rest[..end], group) {
+                let id = rest[..end].trim_end_matches(WORD_PUNCTUATION);
+                if !word_is_id(id, group) {
                     return false;
                 }
-                end
+                id.len()
             }
         };
-        rest = &rest[end..];
+        rest = rest[end..].trim_start_matches(WORD_PUNCTUATION);
         // A word ends at white space or at the end of the title.
         if !rest.chars().next().is_none_or(char::is_whitespace) {
             return false;
@@ -117,6 +119,9 @@ pub fn has_wording(title: &str, kind: CheckKind, stage: u32, group: &TaskId) -> 
     }
     true
 }
+
+/// Punctuation that may follow a word of the wording.
+const WORD_PUNCTUATION: &[char] = &['.', ',', ':', ';', '!', '?', ')'];
 
 /// `bytes.eq_ignore_ascii_case(word)` for a `word` of ASCII letters, which it is quicker
 /// to compare: a byte equals a letter in either case exactly when they agree but for the
@@ -163,13 +168,14 @@ fn word_is_id(word: &str, id: &TaskId) -> bool {
     }
 }
 
-/// Whether `title` starts with `wording`, ignoring case and runs of white space.
+/// Whether `title` starts with `wording`, ignoring case, runs of white space and
+/// punctuation after a word.
 pub fn starts_with_wording(title: &str, wording: &str) -> bool {
     let mut title_words = title.split_whitespace();
     wording.split_whitespace().all(|w| {
         title_words
             .next()
-            .is_some_and(|t| t.eq_ignore_ascii_case(w))
+            .is_some_and(|t| t.trim_end_matches(WORD_PUNCTUATION).eq_ignore_ascii_case(w))
     })
 }
 
@@ -186,6 +192,28 @@ pub fn stage_word(stage: u32) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn punctuation_may_follow_the_wording() {
+        let group = TaskId::parse("1.1").unwrap();
+        for (title, kind) in [
+            (
+                "Validate core functionality of Task 1.1.",
+                CheckKind::Validate,
+            ),
+            ("Verify Task 1.1: build passes", CheckKind::Verify),
+            ("Verify Task 1.1, build passes", CheckKind::Verify),
+            ("Document Task 1.1 implementation.", CheckKind::Document),
+        ] {
+            assert!(has_wording(title, kind, 1, &group), "{title}");
+        }
+        assert!(!has_wording(
+            "Verify Task 1.1.2.",
+            CheckKind::Verify,
+            1,
+            &group
+        ));
+    }
 
     #[test]
     fn has_wording_is_starts_with_the_written_wording() {
@@ -220,6 +248,14 @@ mod tests {
             "Verify Task 1.2.B",
             "Verify Task 0.2",
             "Verify Task 1..2",
+            "Verify Task 1.2: build passes",
+            "Verify Task 1.2, build passes",
+            "Verify: Task 1.2",
+            "Document Task 1.2.3 implementation.",
+            "Verify Task 1.2.:",
+            "Verify Task 1.2.A.",
+            "Verify Task 1.2.3.",
+            "Verify Task 1.2:x",
         ];
         for group in groups {
             let group = TaskId::parse(group).unwrap();

@@ -188,8 +188,13 @@ fn apply(capture: Capture, node: Node, text: &str, last: usize, classes: &mut [L
     let start = node.start_position();
     let end = node.end_position();
     let first_row = start.row.min(last);
-    // A block's range usually ends at column 0 of the line after it.
-    let last_row = if end.column == 0 && end.row > start.row {
+    // A block's range usually ends on the line after it: at column 0, or inside a list or
+    // quote past that line's indentation or `>` (its continuation), before any content.
+    let end_line_start = node.end_byte() - end.column;
+    let ends_before_content = text[end_line_start..node.end_byte()]
+        .bytes()
+        .all(|c| matches!(c, b' ' | b'\t' | b'>'));
+    let last_row = if ends_before_content && end.row > start.row {
         end.row - 1
     } else {
         end.row
