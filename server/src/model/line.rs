@@ -569,8 +569,10 @@ fn glued_to_previous(value: &str, i: usize) -> bool {
         b'-' => {
             let before = &value[..i - 1];
             let token_start = before
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
-                .map_or(0, |p| p + 1);
+                .char_indices()
+                .rev()
+                .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '.'))
+                .map_or(0, |(p, c)| p + c.len_utf8());
             let is_id = TaskId::parse(&before[token_start..])
                 .is_some_and(|id| id.nums().len() > 1 || id.letter().is_some());
             !is_id
@@ -805,6 +807,7 @@ mod tests {
         assert_eq!(ids("1.1.1-1.1.4"), ["1.1.1", "1.1.4"]);
         assert_eq!(ids("1.1.1–1.1.4"), ["1.1.1", "1.1.4"]);
         assert!(ids("PR-1.2, build_1.3, docs/1.4").is_empty());
+        assert_eq!(ids("3.1, 2.–-1.2 and é-1.3"), ["3.1"]);
         // Emphasis with underscores around a reference.
         assert_eq!(ids("1.1, _1.2_, __1.3.A__"), ["1.1", "1.2", "1.3.A"]);
     }
