@@ -43,6 +43,13 @@ pub fn insert_edits(doc: &Doc, g: usize, missing: &[CheckKind]) -> Option<Vec<Ed
         .filter(|&c| tree.is_check_task(c))
         .or_else(|| doc.template_child(g, |c| tree.is_leaf(c) && !tree.is_check_task(c)))?;
     let style = doc.style_of(template);
+    // New check tasks write their verb as the template check task does (`**Verify**`).
+    let verb_emphasis = tree.is_check_task(template).then(|| {
+        let (ts, te) = doc.title_range(template);
+        let text = doc.line(tree.nodes[template].line);
+        super::wording::verb_emphasis(&text[ts as usize..te as usize]).map(str::to_string)
+    });
+    let verb_emphasis = verb_emphasis.flatten();
 
     // Anchor per missing kind: `Some(c)` inserts before check task `c`, `None` after all.
     let mut groups: Vec<(Option<usize>, Vec<String>)> = Vec::new();
@@ -52,7 +59,9 @@ pub fn insert_edits(doc: &Doc, g: usize, missing: &[CheckKind]) -> Option<Vec<Ed
                 .or_else(|| tree.nodes[c].id.letter().and_then(CheckKind::from_letter))
                 .is_some_and(|k| k.letter() > kind.letter())
         });
-        let text = style.render(id, &wording_for(tree, g, *kind));
+        let wording = wording_for(tree, g, *kind);
+        let title = super::wording::emphasize_verb(&wording, verb_emphasis.as_deref());
+        let text = style.render(id, &title);
         match groups.iter_mut().find(|(a, _)| *a == before) {
             Some((_, lines)) => lines.push(text),
             None => groups.push((before, vec![text])),
@@ -179,12 +188,13 @@ mod tests {
 
     #[test]
     fn inserts_a_middle_letter_between_with_crlf_and_stage_wording() {
-        let text = "### Stage 1: CORE\r\n(Dependencies: None | Stage Gate: ok)\r\n### Stage 2: INTEGRATION\r\n(Dependencies: Stage 1 complete | Stage Gate: ok)\r\n2.1 Wire (Dependencies: None | Stage Gate: ok)\r\n  2.1.1 Connect the database\r\n\r\n2.1.A **Validate** integration of Task 2.1\r\n2.1.C Document Task 2.1 integration results\r\n### Stage 3: POLISH\r\n(Dependencies: None | Stage Gate: ok)\r\n";
+        let text = "### Stage 1: CORE\r\n(Dependencies: None | Stage Gate: ok)\r\n### Stage 2: INTEGRATION\r\n(Dependencies: Stage 1 complete | Stage Gate: ok)\r\n2.1 Wire (Dependencies: None | Stage Gate: ok)\r\n  2.1.1 Connect the database\r\n\r\n2.1.A **Validate** integration of Task 2.1\r\n2.1.C **Document** Task 2.1 integration results\r\n### Stage 3: POLISH\r\n(Dependencies: None | Stage Gate: ok)\r\n";
         let action = fix_on(text, Code::MissingCheckTasks, 5, "Verify");
         assert_eq!(action.title, "Add the Verify task 2.1.B to Phase 2.1");
         let after = apply_checked(text, &action);
         assert!(
-            after.contains("2.1.A **Validate** integration of Task 2.1\r\n2.1.B Verify Task 2.1\r\n2.1.C Document"),
+            // The verb in bold, as the neighbouring check tasks write it.
+            after.contains("2.1.A **Validate** integration of Task 2.1\r\n2.1.B **Verify** Task 2.1\r\n2.1.C **Document**"),
             "{after}"
         );
     }

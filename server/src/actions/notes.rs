@@ -146,6 +146,17 @@ fn indentation(text: &str) -> usize {
     text.len() - text.trim_start_matches([' ', '\t']).len()
 }
 
+/// The width of leading white space, a tab reaching the next multiple of 4 (CommonMark).
+fn columns(whitespace: &str) -> usize {
+    whitespace.chars().fold(0, |col, c| {
+        if c == '\t' {
+            col + 4 - col % 4
+        } else {
+            col + 1
+        }
+    })
+}
+
 /// Whether a note line keeps its notes inline: on a node line, in parentheses, or
 /// several on one line.
 fn inline_line(doc: &Doc, owner: usize, line: usize, note: &Note) -> bool {
@@ -171,17 +182,23 @@ fn line_like(
     let text = doc.line(line);
     let owner_text = doc.line(doc.tree.nodes[owner].line);
     let node_text = doc.line(doc.tree.nodes[i].line);
-    let relative = indentation(&text).saturating_sub(if owner_text.trim_start().starts_with('#') {
-        0
-    } else {
-        indentation(&owner_text)
-    });
-    let base = if node_text.trim_start().starts_with('#') {
-        0
-    } else {
-        indentation(&node_text)
+    // Indentation is copied, tabs included: the note sits as far inside node `i` as
+    // `note` sits inside its owner. Spaces for a tab would end a tab-indented list and
+    // turn what follows into code.
+    let leading = |t: &str| t[..indentation(t)].to_string();
+    let heading_or = |t: &str| {
+        if t.trim_start().starts_with('#') {
+            String::new()
+        } else {
+            leading(t)
+        }
     };
-    let indent = " ".repeat(base + relative);
+    let (owner_ws, note_ws) = (heading_or(&owner_text), leading(&text));
+    let relative = match note_ws.strip_prefix(owner_ws.as_str()) {
+        Some(rest) => rest.to_string(),
+        None => " ".repeat(columns(&note_ws).saturating_sub(columns(&owner_ws))),
+    };
+    let indent = format!("{}{relative}", heading_or(&node_text));
     let ks = key_start(&text, note);
     let prefix = &text[indentation(&text)..ks];
     if inline_line(doc, owner, line, note) {
@@ -533,6 +550,36 @@ Phase 1: Build (Dependencies: None | Stage Gate: ok)
         assert_eq!(both.fixes.len(), 2);
         let after_both = apply_checked(NESTED, &both);
         assert_eq!(after_both, after);
+    }
+
+    #[test]
+    fn tab_indented_lists_keep_their_tabs() {
+        let text = "\
+- [ ] **1.1** Setup
+\t- Dependencies: None
+\t- Stage Gate: ok
+\t- [ ] **1.1.1** Create the repo
+\t- [ ] **1.1.2** Add CI
+\t\t- Stage Gate: green
+\t\t- [ ] **1.1.2.1** Write the workflow
+\t\t- [ ] **1.1.2.2** Cache the dependencies
+\t\t- [ ] **1.1.2.A** Validate Task 1.1.2
+\t\t- [ ] **1.1.2.B** Verify Task 1.1.2
+\t\t- [ ] **1.1.2.C** Document Task 1.1.2
+\t- [ ] **1.1.A** Validate Task 1.1
+\t- [ ] **1.1.B** Verify Task 1.1
+\t- [ ] **1.1.C** Document Task 1.1
+";
+        let action = fix_on(text, Code::MissingDependencies, 5, "Dependencies");
+        // `apply_checked` also asserts that no finding appears: with spaces, the
+        // tab-indented lines after the note would turn into code and 1.1.2 into a leaf.
+        let after = apply_checked(text, &action);
+        assert!(
+            after.contains(
+                "\t- [ ] **1.1.2** Add CI\n\t\t- Dependencies: 1.1.1\n\t\t- Stage Gate: green\n"
+            ),
+            "{after}"
+        );
     }
 
     #[test]

@@ -98,12 +98,19 @@ pub fn fixes(doc: &Doc, finding: &Finding) -> Vec<Action> {
     let listed: Vec<&TaskId> = note.refs.iter().map(|r| &r.id).collect();
     let wanted = reference.id.to_string();
     let allowed = allowed(doc, owner);
+    let line = finding.location.line;
+    let text = doc.line(line);
+    let start = id_start(&text, reference);
+    // A reference written with a keyword (`Stage 4`, `Task 1.7`) keeps it, so only IDs of
+    // its level fit (`Stage 1.1` would be nonsense).
+    let has_keyword = start > reference.span.start as usize;
     let mut candidates: Vec<(usize, usize, bool, usize, usize)> = (0..tree.nodes.len())
         .filter(|&c| {
             let id = &tree.nodes[c].id;
             allowed[c]
                 && !listed.contains(&id)
                 && id.letter().is_some() == reference.id.letter().is_some()
+                && (!has_keyword || id.level() == reference.id.level())
         })
         .map(|c| {
             let id = &tree.nodes[c].id;
@@ -117,9 +124,6 @@ pub fn fixes(doc: &Doc, finding: &Finding) -> Vec<Action> {
         })
         .collect();
     candidates.sort_unstable();
-    let line = finding.location.line;
-    let text = doc.line(line);
-    let start = id_start(&text, reference);
     let mut out: Vec<Action> = candidates
         .iter()
         .take(CANDIDATES)
@@ -296,6 +300,16 @@ Phase 2: Ship (Dependencies: DEPS | Stage Gate: ok)
         let action = fix_on(&text, Code::UnknownDependency, 7, "with 1.1");
         let after = apply_checked(&text, &action);
         assert!(after.contains("(Dependencies: Task 1.1 |"), "{after}");
+        // With a keyword, only IDs of the reference's level are offered.
+        let text = plan("Phase 4 complete");
+        with_doc(&text, |doc| {
+            let f = doc
+                .findings_with(&[Code::UnknownDependency])
+                .next()
+                .unwrap();
+            let titles: Vec<String> = fixes(doc, f).iter().map(|a| a.title.clone()).collect();
+            assert_eq!(titles, ["Replace 4 with 1 (Build)", "Remove reference 4"]);
+        });
     }
 
     #[test]

@@ -36,10 +36,32 @@ fn match_prefix(raw: &str, wording: &str) -> Option<usize> {
     Some(p)
 }
 
+/// The emphasis written around a title's first word (`**` in `**Verify** Task 1.2`).
+pub fn verb_emphasis(raw: &str) -> Option<&str> {
+    let run = &raw[..raw.len() - raw.trim_start_matches(['*', '_']).len()];
+    if run.is_empty() {
+        return None;
+    }
+    let word = &raw[run.len()..];
+    let word_end = word.find(['*', '_', ' ', '\t']).unwrap_or(word.len());
+    word[word_end..].starts_with(run).then_some(run)
+}
+
+/// `wording` with its first word (the verb) in `emphasis`.
+pub fn emphasize_verb(wording: &str, emphasis: Option<&str>) -> String {
+    match (emphasis, wording.split_once(' ')) {
+        (Some(e), Some((verb, rest))) => format!("{e}{verb}{e} {rest}"),
+        (Some(e), None) => format!("{e}{wording}{e}"),
+        (None, _) => wording.to_string(),
+    }
+}
+
 /// A check task's corrected title and letter, as edits; `None` when nothing changes or no
 /// clean correction exists.
 pub struct Rewrite {
     pub edits: Vec<Edit>,
+    /// Other check tasks of the group given their verb's letter with this one.
+    pub also_renamed: Vec<(TaskId, TaskId)>,
     pub new_id: TaskId,
     pub title: String,
     pub title_changed: bool,
@@ -70,6 +92,10 @@ pub fn rewrite(doc: &Doc, i: usize) -> Option<Rewrite> {
             };
             if tree.node_for(&target).is_none() {
                 r.last.insert(i, Last::Letter(v.letter()));
+            } else if let Some(letters) = letters_by_verb(doc, g) {
+                // Letters swapped or shifted (`1.1.C Verify`, `1.1.B Document`): each
+                // check task of the group takes its verb's letter, all at once.
+                r.last.extend(letters);
             } else if let Some(lk) = letter_kind.filter(|&lk| !kind_taken(lk)) {
                 kind = lk;
             } else {
@@ -101,7 +127,7 @@ pub fn rewrite(doc: &Doc, i: usize) -> Option<Rewrite> {
         _ => wording_for(tree, g, kind),
     };
     let rest = best.map_or("", |(end, _)| &raw[end..]);
-    let title = format!("{wording}{rest}");
+    let title = format!("{}{rest}", emphasize_verb(&wording, verb_emphasis(raw)));
     let title_changed = title != raw;
     if !title_changed && r.is_empty() {
         return None;
@@ -110,18 +136,69 @@ pub fn rewrite(doc: &Doc, i: usize) -> Option<Rewrite> {
     if title_changed {
         edits.push(Edit::replace(node.line, ts, te, title.clone()));
     }
-    let new_id = renumber::final_ids(doc, &r).swap_remove(i);
+    let final_ids = renumber::final_ids(doc, &r);
+    let mut also_renamed: Vec<(usize, TaskId, TaskId)> = r
+        .last
+        .keys()
+        .filter(|&&c| c != i)
+        .map(|&c| (c, tree.nodes[c].id.clone(), final_ids[c].clone()))
+        .collect();
+    also_renamed.sort_by_key(|(c, _, _)| *c);
+    let also_renamed = also_renamed.into_iter().map(|(_, a, b)| (a, b)).collect();
+    let new_id = final_ids[i].clone();
     Some(Rewrite {
         edits,
+        also_renamed,
         new_id,
         title,
         title_changed,
     })
 }
 
+/// New letters for the check tasks of group `g` whose letter disagrees with their verb,
+/// when giving every check task its verb's letter leaves no two with the same ID.
+fn letters_by_verb(doc: &Doc, g: usize) -> Option<Vec<(usize, Last)>> {
+    let tree = doc.tree;
+    let group = &tree.nodes[g];
+    let mut taken: Vec<TaskId> = Vec::new();
+    let mut changes = Vec::new();
+    for &c in &group.children {
+        let id = &tree.nodes[c].id;
+        let verb = tree.nodes[c]
+            .written
+            .filter(|_| tree.is_check_task(c) && id.letter().is_some())
+            .and_then(|w| w.check_verb);
+        let final_id = match verb {
+            Some(v) if id.letter() != Some(v.letter()) => {
+                changes.push((c, Last::Letter(v.letter())));
+                TaskId::new(group.id.nums().to_vec(), Some(v.letter()))
+            }
+            _ => id.clone(),
+        };
+        if taken.contains(&final_id) {
+            return None;
+        }
+        taken.push(final_id);
+    }
+    (changes.len() > 1).then_some(changes)
+}
+
 fn rewrite_title(doc: &Doc, i: usize, rw: &Rewrite) -> String {
     let old = &doc.tree.nodes[i].id;
     let shown = super::shorten(&rw.title, 90);
+    if !rw.also_renamed.is_empty() {
+        let mut renames = vec![format!("{old} to {}", rw.new_id)];
+        renames.extend(rw.also_renamed.iter().map(|(a, b)| format!("{a} to {b}")));
+        let rewritten = if rw.title_changed {
+            format!(", and rewrite {old} as \"{shown}\"")
+        } else {
+            String::new()
+        };
+        return format!(
+            "Rename {} to match their verbs{rewritten}",
+            renames.join(", ")
+        );
+    }
     match (rw.new_id != *old, rw.title_changed) {
         (true, true) => format!(
             "Rename {old} to {} and rewrite it as \"{shown}\"",
@@ -257,18 +334,70 @@ mod tests {
     }
 
     #[test]
+    fn swapped_letters_are_swapped_back() {
+        let text = group("3.2.A Validate production readiness of Task 3.2\n3.2.C **Verify** Task 3.2 *(lint clean)*\n3.2.B **Document** Task 3.2 production deployment\n");
+        let action = fix_on(&text, Code::CheckTaskWording, 10, "Rename");
+        assert_eq!(
+            action.title,
+            "Rename 3.2.C to 3.2.B, 3.2.B to 3.2.C to match their verbs"
+        );
+        let after = apply_checked(&text, &action);
+        assert!(
+            after.ends_with("3.2.B **Verify** Task 3.2 *(lint clean)*\n3.2.C **Document** Task 3.2 production deployment\n"),
+            "{after}"
+        );
+        assert!(
+            !findings_of(&after)
+                .iter()
+                .any(|f| f.code == Code::CheckTaskWording),
+            "{:?}",
+            brief(&findings_of(&after))
+        );
+        // Fix-all does the same (and renumbers 3.2 to 3.1, as stage 3 has no 3.1).
+        let fixed = crate::actions::fix_all::fixed_text(
+            &text,
+            crate::model::Profile::ThreeStage,
+            &crate::rules::RuleSettings::default(),
+        );
+        assert!(
+            fixed.ends_with("3.1.B **Verify** Task 3.1 *(lint clean)*\n3.1.C **Document** Task 3.1 production deployment\n"),
+            "{fixed}"
+        );
+    }
+
+    #[test]
+    fn shifted_letters_keep_the_verbs() {
+        // A Verify task lettered A with a Document task lettered B: the letters move, the
+        // user's verbs stay (rewriting A's verb to Validate would lose the Verify task).
+        let text =
+            group("3.2.A **Verify** Task 3.2\n3.2.B **Document** Task 3.2 production deployment\n");
+        let action = fix_on(&text, Code::CheckTaskWording, 9, "Rename");
+        assert_eq!(
+            action.title,
+            "Rename 3.2.A to 3.2.B, 3.2.B to 3.2.C to match their verbs"
+        );
+        let after = apply_checked(&text, &action);
+        assert!(
+            after.ends_with(
+                "3.2.B **Verify** Task 3.2\n3.2.C **Document** Task 3.2 production deployment\n"
+            ),
+            "{after}"
+        );
+    }
+
+    #[test]
     fn rewrites_to_the_stage_wording_keeping_what_follows() {
         let text = group("3.2.A Validate production readiness of Task 3.2\n3.2.B Verify Task 3.2\n3.2.C **Document** Task 3.2 integration results *(in task_outcomes.md)*\n");
         let action = fix_on(&text, Code::CheckTaskWording, 11, "Rewrite");
         assert_eq!(
             action.title,
-            "Rewrite 3.2.C as \"Document Task 3.2 production deployment *(in task_outcomes.md)*\""
+            "Rewrite 3.2.C as \"**Document** Task 3.2 production deployment *(in task_outcomes.md)*\""
         );
         assert!(action.preferred);
         let after = apply_checked(&text, &action);
         assert!(
             after.ends_with(
-                "3.2.C Document Task 3.2 production deployment *(in task_outcomes.md)*\n"
+                "3.2.C **Document** Task 3.2 production deployment *(in task_outcomes.md)*\n"
             ),
             "{after}"
         );
