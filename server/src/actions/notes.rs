@@ -32,6 +32,44 @@ fn key_text(key: NoteKey) -> &'static str {
     }
 }
 
+/// How the document spells `key` (`Depends on`, `Gate`), read from the node nearest to `i`
+/// that has such a note; else the contract's own name.
+fn spelled(doc: &Doc, i: usize, key: NoteKey) -> String {
+    let tree = doc.tree;
+    nearest_with_notes(doc, i, |s| tree.nodes[s].notes_with(key).next().is_some())
+        .and_then(|s| tree.nodes[s].notes_with(key).next())
+        .map(|&(l, note)| {
+            let text = doc.line(l);
+            text[note.key_span.start as usize..note.key_span.end as usize].to_string()
+        })
+        .filter(|spelling| !spelling.is_empty())
+        .unwrap_or_else(|| key_text(key).to_string())
+}
+
+/// What separates two notes written on one line in the document (`|` or `;`), read from
+/// the node nearest to `i` that has two; else ` | `.
+fn separator(doc: &Doc, i: usize) -> &'static str {
+    let tree = doc.tree;
+    let two_on_a_line = |s: usize| {
+        let notes = &tree.nodes[s].notes;
+        notes
+            .windows(2)
+            .find(|w| w[0].0 == w[1].0 && w[0].1.is_present())
+            .map(|w| (w[0].0, w[0].1, w[1].1))
+    };
+    nearest_with_notes(doc, i, |s| two_on_a_line(s).is_some())
+        .and_then(two_on_a_line)
+        .map_or(" | ", |(l, first, second)| {
+            let text = doc.line(l);
+            let between = &text[value_end(&text, first)..key_start(&text, second)];
+            if between.contains(';') && !between.contains('|') {
+                "; "
+            } else {
+                " | "
+            }
+        })
+}
+
 fn key_of(code: Code) -> Option<NoteKey> {
     match code {
         Code::MissingDependencies => Some(NoteKey::Dependencies),
@@ -205,9 +243,9 @@ fn line_like(
         // A paragraph of notes: `(Key: value | Key: value)`.
         let body: Vec<String> = notes
             .iter()
-            .map(|(k, v)| format!("{}: {v}", key_text(*k)))
+            .map(|(k, v)| format!("{}: {v}", spelled(doc, i, *k)))
             .collect();
-        return vec![format!("{indent}({})", body.join(" | "))];
+        return vec![format!("{indent}({})", body.join(separator(doc, i)))];
     }
     let emphasis = &text[ks..note.key_span.start as usize];
     let value_start = (note.value_span.start as usize).max(note.key_span.end as usize);
@@ -217,7 +255,7 @@ fn line_like(
     }
     notes
         .iter()
-        .map(|(k, v)| format!("{indent}{prefix}{emphasis}{}{sep}{v}", key_text(*k)))
+        .map(|(k, v)| format!("{indent}{prefix}{emphasis}{}{sep}{v}", spelled(doc, i, *k)))
         .collect()
 }
 
@@ -261,14 +299,15 @@ pub fn add_edits(doc: &Doc, i: usize, notes: &[(NoteKey, String)]) -> Option<Vec
     {
         let text = doc.line(l);
         if inline_line(doc, i, l, other) {
+            let (spelling, sep) = (spelled(doc, i, *key), separator(doc, i));
             return Some(vec![match key {
                 NoteKey::StageGate => Edit::insert(
                     super::Pos::new(l, value_end(&text, other) as u32),
-                    format!(" | Stage Gate: {value}"),
+                    format!("{sep}{spelling}: {value}"),
                 ),
                 NoteKey::Dependencies => Edit::insert(
                     super::Pos::new(l, key_start(&text, other) as u32),
-                    format!("Dependencies: {value} | "),
+                    format!("{spelling}: {value}{sep}"),
                 ),
             }]);
         }
@@ -341,8 +380,9 @@ fn fresh_edits(doc: &Doc, i: usize, notes: &[(NoteKey, String)]) -> Option<Vec<E
     let node_text = doc.line(node.line);
     let body: Vec<String> = notes
         .iter()
-        .map(|(k, v)| format!("{}: {v}", key_text(*k)))
+        .map(|(k, v)| format!("{}: {v}", spelled(doc, i, *k)))
         .collect();
+    let sep = separator(doc, i);
     let same_line = |doc: &Doc| {
         let text = doc.line(node.line);
         let mut end = text.trim_end().len();
@@ -353,7 +393,7 @@ fn fresh_edits(doc: &Doc, i: usize, notes: &[(NoteKey, String)]) -> Option<Vec<E
         }
         vec![Edit::insert(
             super::Pos::new(node.line, end as u32),
-            format!(" ({})", body.join(" | ")),
+            format!(" ({})", body.join(sep)),
         )]
     };
     let Some(s) = nearest else {
@@ -361,7 +401,7 @@ fn fresh_edits(doc: &Doc, i: usize, notes: &[(NoteKey, String)]) -> Option<Vec<E
             vec![insert_lines_after(
                 doc.rope,
                 node.line,
-                &[format!("({})", body.join(" | "))],
+                &[format!("({})", body.join(sep))],
             )]
         } else {
             same_line(doc)
@@ -550,6 +590,42 @@ Phase 1: Build (Dependencies: None | Stage Gate: ok)
         assert_eq!(both.fixes.len(), 2);
         let after_both = apply_checked(NESTED, &both);
         assert_eq!(after_both, after);
+    }
+
+    #[test]
+    fn the_documents_spelling_of_keys_and_separators() {
+        let text = "\
+Phase 1: Build (Depends on: None; Gate: ok)
+1.1 Setup (Depends on: None; Gate: ok)
+  1.1.1 Configure the tools
+  1.1.A Validate Task 1.1
+  1.1.B Verify Task 1.1
+  1.1.C Document Task 1.1
+1.2 Ship (Depends on: 1.1)
+  1.2.1 Tag the release
+  1.2.A Validate Task 1.2
+  1.2.B Verify Task 1.2
+  1.2.C Document Task 1.2
+1.3 Announce (Gate: posted)
+  1.3.1 Post the notes
+  1.3.A Validate Task 1.3
+  1.3.B Verify Task 1.3
+  1.3.C Document Task 1.3
+";
+        let action = fix_on(text, Code::MissingStageGate, 7, "Stage Gate");
+        let after = apply_checked(text, &action);
+        assert!(
+            after.contains(
+                "1.2 Ship (Depends on: 1.1; Gate: TODO: what must hold before moving on)\n"
+            ),
+            "{after}"
+        );
+        let action = fix_on(text, Code::MissingDependencies, 12, "Dependencies");
+        let after = apply_checked(text, &action);
+        assert!(
+            after.contains("1.3 Announce (Depends on: 1.2; Gate: posted)\n"),
+            "{after}"
+        );
     }
 
     #[test]
