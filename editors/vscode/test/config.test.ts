@@ -82,6 +82,18 @@ describe("serverSettings", () => {
     );
   });
 
+  const LLM_SET = {
+    provider: "anthropic",
+    model: "claude-x",
+    apiKeyEnv: "ANTHROPIC_API_KEY",
+    passes: 0,
+    timeoutSecs: 60,
+    maxRetries: 1,
+    promptTemplate: "prompts/tasks.md",
+    wbs: "docs/wbs.md",
+    headers: { "HTTP-Referer": "https://example.org" },
+  };
+
   test("set values are sent under wbsLsp", () => {
     assert.deepEqual(
       initializationOptions({
@@ -90,17 +102,7 @@ describe("serverSettings", () => {
         severity: { "non-atomic": "error", numbering: "" },
         disabled: [],
         capabilities: { hover: false, rename: true },
-        llm: {
-          provider: "anthropic",
-          model: "claude-x",
-          apiKeyEnv: "ANTHROPIC_API_KEY",
-          passes: 0,
-          timeoutSecs: 60,
-          maxRetries: 1,
-          promptTemplate: "prompts/tasks.md",
-          wbs: "docs/wbs.md",
-          headers: { "HTTP-Referer": "https://example.org" },
-        },
+        llm: LLM_SET,
       }),
       {
         wbsLsp: {
@@ -109,17 +111,8 @@ describe("serverSettings", () => {
           severity: { "non-atomic": "error" },
           disabled: [],
           capabilities: { hover: false, rename: true },
-          llm: {
-            provider: "anthropic",
-            model: "claude-x",
-            apiKeyEnv: "ANTHROPIC_API_KEY",
-            passes: 0,
-            timeoutSecs: 60,
-            maxRetries: 1,
-            promptTemplate: "prompts/tasks.md",
-            wbs: "docs/wbs.md",
-            headers: { "HTTP-Referer": "https://example.org" },
-          },
+          // Every LLM key that was set goes through as it is.
+          llm: LLM_SET,
         },
       },
     );

@@ -277,39 +277,39 @@ Phase 2: Ship (Dependencies: DEPS | Stage Gate: ok)
     #[test]
     fn replaces_with_the_closest_id() {
         let text = plan("1.7");
-        with_doc(&text, |doc| {
-            let f = doc
-                .findings_with(&[Code::UnknownDependency])
-                .next()
-                .unwrap();
-            let titles: Vec<String> = fixes(doc, f).iter().map(|a| a.title.clone()).collect();
-            assert_eq!(
-                titles,
-                [
-                    "Replace 1.7 with 1.1 (Implement login endpoint)",
-                    "Replace 1.7 with 1.2 (Add the health route)",
-                    "Replace 1.7 with 1 (Build)",
-                    "Remove reference 1.7"
-                ]
-            );
-            let after = apply(&text, &fixes(doc, f)[0].edits);
-            assert!(after.contains("Phase 2: Ship (Dependencies: 1.1 | Stage Gate: ok)"));
-        });
+        assert_eq!(
+            fix_titles(&text),
+            [
+                "Replace 1.7 with 1.1 (Implement login endpoint)",
+                "Replace 1.7 with 1.2 (Add the health route)",
+                "Replace 1.7 with 1 (Build)",
+                "Remove reference 1.7"
+            ]
+        );
+        let action = fix_on(&text, Code::UnknownDependency, 7, "with 1.1");
+        let after = apply(&text, &action.edits);
+        assert!(after.contains("Phase 2: Ship (Dependencies: 1.1 | Stage Gate: ok)"));
         // The keyword stays.
         let text = plan("Task 1.7");
         let action = fix_on(&text, Code::UnknownDependency, 7, "with 1.1");
         let after = apply_checked(&text, &action);
         assert!(after.contains("(Dependencies: Task 1.1 |"), "{after}");
         // With a keyword, only IDs of the reference's level are offered.
-        let text = plan("Phase 4 complete");
-        with_doc(&text, |doc| {
+        assert_eq!(
+            fix_titles(&plan("Phase 4 complete")),
+            ["Replace 4 with 1 (Build)", "Remove reference 4"]
+        );
+    }
+
+    /// The titles of the fixes of the document's first `unknown-dependency`.
+    fn fix_titles(text: &str) -> Vec<String> {
+        with_doc(text, |doc| {
             let f = doc
                 .findings_with(&[Code::UnknownDependency])
                 .next()
-                .unwrap();
-            let titles: Vec<String> = fixes(doc, f).iter().map(|a| a.title.clone()).collect();
-            assert_eq!(titles, ["Replace 4 with 1 (Build)", "Remove reference 4"]);
-        });
+                .expect("an unknown-dependency finding");
+            fixes(doc, f).iter().map(|a| a.title.clone()).collect()
+        })
     }
 
     #[test]

@@ -333,6 +333,15 @@ mod tests {
         format!("{HEAD}3.2 Observability (Dependencies: None | Stage Gate: ok)\n  3.2.1 Add tracing\n{checks}")
     }
 
+    fn assert_no_wording_findings(text: &str) {
+        let findings = findings_of(text);
+        assert!(
+            !findings.iter().any(|f| f.code == Code::CheckTaskWording),
+            "{:?}",
+            brief(&findings)
+        );
+    }
+
     #[test]
     fn swapped_letters_are_swapped_back() {
         let text = group("3.2.A Validate production readiness of Task 3.2\n3.2.C **Verify** Task 3.2 *(lint clean)*\n3.2.B **Document** Task 3.2 production deployment\n");
@@ -346,13 +355,7 @@ mod tests {
             after.ends_with("3.2.B **Verify** Task 3.2 *(lint clean)*\n3.2.C **Document** Task 3.2 production deployment\n"),
             "{after}"
         );
-        assert!(
-            !findings_of(&after)
-                .iter()
-                .any(|f| f.code == Code::CheckTaskWording),
-            "{:?}",
-            brief(&findings_of(&after))
-        );
+        assert_no_wording_findings(&after);
         // Fix-all does the same (and renumbers 3.2 to 3.1, as stage 3 has no 3.1).
         let fixed = crate::actions::fix_all::fixed_text(
             &text,
@@ -401,13 +404,7 @@ mod tests {
             ),
             "{after}"
         );
-        assert!(
-            !findings_of(&after)
-                .iter()
-                .any(|f| f.code == Code::CheckTaskWording),
-            "{:?}",
-            brief(&findings_of(&after))
-        );
+        assert_no_wording_findings(&after);
     }
 
     #[test]

@@ -86,9 +86,9 @@ pub fn check_task_wording(kind: CheckKind, stage: u32, group: &TaskId) -> String
 
 /// Whether `title` starts with the expected wording (`check_task_wording`), ignoring case,
 /// runs of white space and punctuation after a word (`Verify Task 1.2: build passes`,
-/// `… of Task 1.2.`); the same as `starts_with_wording(title, &check_task_wording(…))`
-/// without writing the wording out, and reading only as much of the title as it needs (this
-/// runs on every check task of a document).
+/// `… of Task 1.2.`): the wording written out and compared word by word (the tests hold
+/// it to that), without writing it out and reading only as much of the title as it needs
+/// (this runs on every check task of a document).
 pub fn has_wording(title: &str, kind: CheckKind, stage: u32, group: &TaskId) -> bool {
     let mut rest = title;
     for word in template(kind, stage) {
@@ -97,7 +97,7 @@ pub fn has_wording(title: &str, kind: CheckKind, stage: u32, group: &TaskId) -> 
             Text(text) => {
                 // The words are ASCII: a match ends on a character boundary.
                 let n = text.len();
-                if rest.len() < n || !letters_eq_ignore_case(&rest.as_bytes()[..n], text) {
+                if rest.len() < n || !rest.as_bytes()[..n].eq_ignore_ascii_case(text.as_bytes()) {
                     return false;
                 }
                 n
@@ -122,19 +122,6 @@ pub fn has_wording(title: &str, kind: CheckKind, stage: u32, group: &TaskId) -> 
 
 /// Punctuation that may follow a word of the wording.
 const WORD_PUNCTUATION: &[char] = &['.', ',', ':', ';', '!', '?', ')'];
-
-/// `bytes.eq_ignore_ascii_case(word)` for a `word` of ASCII letters, which it is quicker
-/// to compare: a byte equals a letter in either case exactly when they agree but for the
-/// case bit.
-fn letters_eq_ignore_case(bytes: &[u8], word: &str) -> bool {
-    debug_assert!(word.bytes().all(|b| b.is_ascii_alphabetic()));
-    bytes.len() == word.len()
-        && bytes
-            .iter()
-            .zip(word.bytes())
-            .fold(0, |differ, (b, w)| differ | ((b | 0x20) ^ (w | 0x20)))
-            == 0
-}
 
 /// Whether `word` is `id` as it is written out (`Display`: numbers without leading zeros
 /// joined by dots, then `.` and the letter), ignoring case; without writing it out.
@@ -168,17 +155,6 @@ fn word_is_id(word: &str, id: &TaskId) -> bool {
     }
 }
 
-/// Whether `title` starts with `wording`, ignoring case, runs of white space and
-/// punctuation after a word.
-pub fn starts_with_wording(title: &str, wording: &str) -> bool {
-    let mut title_words = title.split_whitespace();
-    wording.split_whitespace().all(|w| {
-        title_words
-            .next()
-            .is_some_and(|t| t.trim_end_matches(WORD_PUNCTUATION).eq_ignore_ascii_case(w))
-    })
-}
-
 /// The first word every stage's title starts with.
 pub fn stage_word(stage: u32) -> Option<&'static str> {
     match stage {
@@ -192,6 +168,18 @@ pub fn stage_word(stage: u32) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The oracle `has_wording` must agree with: whether `title` starts with `wording`
+    /// written out, compared word by word (case, runs of white space and punctuation after
+    /// a word ignored).
+    fn starts_with_wording(title: &str, wording: &str) -> bool {
+        let mut title_words = title.split_whitespace();
+        wording.split_whitespace().all(|w| {
+            title_words
+                .next()
+                .is_some_and(|t| t.trim_end_matches(WORD_PUNCTUATION).eq_ignore_ascii_case(w))
+        })
+    }
 
     #[test]
     fn punctuation_may_follow_the_wording() {
