@@ -466,6 +466,38 @@ mod tests {
         }
     }
 
+    /// Chunks are parsed as documents of their own; they must read every line as one
+    /// parse of the whole text does.
+    #[test]
+    fn chunks_classify_as_the_whole_document_does() {
+        let mut texts = vec![
+            "---\ntitle: x\n---\n\n1.1 Add a\n\n1.2 Add b\n".to_string(),
+            "- a\n\n```\n1.1 code\n\n1.2 code\n```\n\n1.3 Add c\n".to_string(),
+            "<!--\n\n1.1 old\n\n-->\n\n1.2 Add b\n".to_string(),
+        ];
+        // A chunk starting on a front matter fence would read up to the next one as front
+        // matter. Boundaries are picked by a hash of the line, so try several spellings.
+        for fence in ["---", "--- ", "---  ", "+++", "+++ ", "+++  "] {
+            texts.push(format!(
+                "intro\n\n{fence}\n1.1 Add a\n{fence}\n\n1.2 Add b\n"
+            ));
+        }
+        for style in [crate::testgen::Style::Seed, crate::testgen::Style::Nested] {
+            texts.push(crate::testgen::task_list(3_000, style));
+        }
+        for text in &texts {
+            let doc = Document::new(text, 1);
+            let tree = syntax::parse(text, None);
+            let classes = syntax::classify(&tree, text, doc.line_count());
+            let whole: Vec<LineItem> = split_lines(text)
+                .zip(classes)
+                .map(|(line, class)| scan_line(line, class))
+                .collect();
+            let chunked: Vec<LineItem> = doc.line_items().map(|(_, i)| i.clone()).collect();
+            assert_eq!(chunked, whole, "{}", &text[..text.len().min(300)]);
+        }
+    }
+
     #[test]
     fn crlf_and_multibyte() {
         let text = "### Stage 1: CORE – Base\r\n(Dependencies: None | Stage Gate: ok)\r\n\r\n1.1 Set up – env\r\n";

@@ -198,6 +198,11 @@ pub fn is_reset_line(line: &str, previous_blank: bool) -> bool {
     if first == b' ' || first == b'\t' || is_blank(line) {
         return false;
     }
+    // A chunk is parsed as a document of its own, so on its first line `---` or `+++`
+    // would open front matter.
+    if matches!(line.trim_end(), "---" | "+++") {
+        return false;
+    }
     if previous_blank {
         return true;
     }
@@ -308,5 +313,7 @@ mod tests {
         assert!(!is_reset_line("- - -", false));
         assert!(!is_reset_line("#hashtag", false));
         assert!(!is_reset_line("", true));
+        assert!(!is_reset_line("---", true));
+        assert!(!is_reset_line("+++", true));
     }
 }
