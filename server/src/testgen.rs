@@ -19,6 +19,19 @@ pub enum Style {
     /// `- [ ] **1.1** Title` list items with notes as sub-bullets, children two spaces
     /// deeper.
     Nested,
+    /// As `Nested`, with ordered list markers (`1. [ ] **1.1** Title`, children three
+    /// spaces deeper).
+    Ordered,
+    /// As `Nested`, indented with tabs.
+    Tabs,
+    /// As `Nested`, with an HTML comment before each phase's check tasks.
+    Commented,
+    /// As `Nested`, with a fenced code block before each phase's check tasks.
+    Fenced,
+    /// As `Nested`, with a table before each phase's check tasks. The plain-chunk scan
+    /// (`syntax::plain`) leaves tables to tree-sitter-md, so every chunk holding one is
+    /// parsed by it: the slow path, for benchmarks.
+    Tables,
 }
 
 impl Style {
@@ -26,6 +39,11 @@ impl Style {
         match self {
             Style::Seed => "seed",
             Style::Nested => "nested",
+            Style::Ordered => "ordered",
+            Style::Tabs => "tabs",
+            Style::Commented => "commented",
+            Style::Fenced => "fenced",
+            Style::Tables => "tables",
         }
     }
 
@@ -33,6 +51,11 @@ impl Style {
         match name {
             "seed" => Some(Style::Seed),
             "nested" => Some(Style::Nested),
+            "ordered" => Some(Style::Ordered),
+            "tabs" => Some(Style::Tabs),
+            "commented" => Some(Style::Commented),
+            "fenced" => Some(Style::Fenced),
+            "tables" => Some(Style::Tables),
             _ => None,
         }
     }
@@ -247,7 +270,12 @@ impl Gen {
                 self.line(&format!("### Stage {stage}: {title}"));
                 self.line(&format!("(Dependencies: {deps} | Stage Gate: {gate})"));
             }
-            Style::Nested => {
+            Style::Nested
+            | Style::Ordered
+            | Style::Tabs
+            | Style::Commented
+            | Style::Fenced
+            | Style::Tables => {
                 if stage > 1 {
                     self.blank();
                 }
@@ -261,7 +289,12 @@ impl Gen {
 
     /// A node line with its notes (`notes` = `None` for a leaf).
     fn node(&mut self, depth: usize, id: &str, title: &str, notes: Option<(&str, Option<&str>)>) {
-        let indent = "  ".repeat(depth);
+        // The marker, the node's indentation, and its notes' (the item's content column).
+        let (marker, indent, notes_indent) = match self.style {
+            Style::Ordered => ("1.", "   ".repeat(depth), "   ".repeat(depth + 1)),
+            Style::Tabs => ("-", "\t".repeat(depth), "\t".repeat(depth + 1)),
+            _ => ("-", "  ".repeat(depth), "  ".repeat(depth + 1)),
+        };
         match self.style {
             Style::Seed => {
                 let mut line = format!("{indent}{id} {title}");
@@ -277,13 +310,18 @@ impl Gen {
                 }
                 self.line(&line);
             }
-            Style::Nested => {
+            Style::Nested
+            | Style::Ordered
+            | Style::Tabs
+            | Style::Commented
+            | Style::Fenced
+            | Style::Tables => {
                 let done = if self.one_in(5) { 'x' } else { ' ' };
-                self.line(&format!("{indent}- [{done}] **{id}** {title}"));
+                self.line(&format!("{indent}{marker} [{done}] **{id}** {title}"));
                 if let Some((deps, gate)) = notes {
-                    self.line(&format!("{indent}  - Dependencies: {deps}"));
+                    self.line(&format!("{notes_indent}- Dependencies: {deps}"));
                     if let Some(gate) = gate {
-                        self.line(&format!("{indent}  - **Stage Gate:** {gate}"));
+                        self.line(&format!("{notes_indent}- **Stage Gate:** {gate}"));
                     }
                 }
             }
@@ -377,7 +415,25 @@ impl Gen {
                 self.check_tasks(0, stage, &id, defect == Some(Defect::MissingVerify));
                 self.blank();
             }
-            Style::Nested => {
+            Style::Nested
+            | Style::Ordered
+            | Style::Tabs
+            | Style::Commented
+            | Style::Fenced
+            | Style::Tables => {
+                if self.style == Style::Commented {
+                    self.line("  <!-- reviewed: the checks below close this phase -->");
+                }
+                if self.style == Style::Fenced {
+                    self.line("  ```sh");
+                    self.line(&format!("  make check PHASE={id}"));
+                    self.line("  ```");
+                }
+                if self.style == Style::Tables {
+                    self.line("  | Check | Owner |");
+                    self.line("  |---|---|");
+                    self.line(&format!("  | make check PHASE={id} | CI |"));
+                }
                 self.check_tasks(1, stage, &id, defect == Some(Defect::MissingVerify));
             }
         }
@@ -422,7 +478,15 @@ mod tests {
 
     #[test]
     fn sizes_are_close_and_output_is_deterministic() {
-        for style in [Style::Seed, Style::Nested] {
+        for style in [
+            Style::Seed,
+            Style::Nested,
+            Style::Ordered,
+            Style::Tabs,
+            Style::Commented,
+            Style::Fenced,
+            Style::Tables,
+        ] {
             for lines in [1_000, 10_000] {
                 let text = task_list(lines, style);
                 let n = text.lines().count();
@@ -434,7 +498,15 @@ mod tests {
 
     #[test]
     fn only_the_deliberate_defects_are_reported() {
-        for style in [Style::Seed, Style::Nested] {
+        for style in [
+            Style::Seed,
+            Style::Nested,
+            Style::Ordered,
+            Style::Tabs,
+            Style::Commented,
+            Style::Fenced,
+            Style::Tables,
+        ] {
             let text = task_list(10_000, style);
             let codes = findings(&text);
             // Five defects; a gap or a duplicate may be reported twice (the node and its

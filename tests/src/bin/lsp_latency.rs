@@ -3,7 +3,7 @@
 //! ```text
 //! cargo build --release -p wbs-lsp
 //! cargo run --release -p wbs-lsp-e2e --bin lsp_latency -- \
-//!     [--server target/release/wbs-lsp] [--lines 10000] [--style seed|nested] [--edits 200] \
+//!     [--server target/release/wbs-lsp] [--lines 10000] [--style seed|nested|ordered|tabs|commented|fenced|tables] [--edits 200] \
 //!     [--dump PATH] [--trace]
 //! ```
 //!
@@ -44,7 +44,7 @@ struct Options {
 
 fn usage() -> ! {
     eprintln!(
-        "usage: lsp_latency [--server PATH] [--lines N] [--style seed|nested] [--edits N] [--dump PATH] [--trace]"
+        "usage: lsp_latency [--server PATH] [--lines N] [--style seed|nested|ordered|tabs|commented|fenced|tables] [--edits N] [--dump PATH] [--trace]"
     );
     std::process::exit(2);
 }
