@@ -37,7 +37,9 @@ use wbs_lsp::rules::{self, RuleSettings};
 use wbs_lsp::testgen::{self, Style};
 
 const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
-const STYLES: [Style; 2] = [Style::Seed, Style::Nested];
+/// Seed and nested lists are plain Markdown (as are the ordered, tab-indented, commented and
+/// fenced styles); tables make every phase's chunk go through tree-sitter-md.
+const STYLES: [Style; 3] = [Style::Seed, Style::Nested, Style::Tables];
 const EDIT_POINTS: usize = 50;
 
 /// Short runs for small inputs, few flat samples for the 100k cases.

@@ -245,6 +245,12 @@ fn split_lines(text: &str) -> impl Iterator<Item = &str> {
 /// first bytes. FNV-1a's low bits hardly mix, so the top bits of a multiplicative finish
 /// decide.
 fn picked_as_boundary(text: &str) -> bool {
+    // An ordered list marker's number is not the line's ID.
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    let text = match text.as_bytes().get(digits..digits + 2) {
+        Some([b'.' | b')', b' ' | b'\t']) if digits > 0 => &text[digits + 2..],
+        _ => text,
+    };
     let bytes = text.as_bytes();
     let head = &bytes[..bytes.len().min(BOUNDARY_ID_SEARCH)];
     let key = match head.iter().position(u8::is_ascii_digit) {
@@ -482,9 +488,18 @@ mod tests {
                 "intro\n\n{fence}\n1.1 Add a\n{fence}\n\n1.2 Add b\n"
             ));
         }
-        for style in [crate::testgen::Style::Seed, crate::testgen::Style::Nested] {
+        for style in [
+            crate::testgen::Style::Seed,
+            crate::testgen::Style::Nested,
+            crate::testgen::Style::Ordered,
+            crate::testgen::Style::Tabs,
+            crate::testgen::Style::Commented,
+            crate::testgen::Style::Fenced,
+            crate::testgen::Style::Tables,
+        ] {
             texts.push(crate::testgen::task_list(3_000, style));
         }
+        texts.push("Intro\n1. Install\n1) Build\n2. Later\n   1. Nested\n1. Back\n".into());
         for text in &texts {
             let doc = Document::new(text, 1);
             let tree = syntax::parse(text, None);

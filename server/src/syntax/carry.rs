@@ -108,7 +108,7 @@ pub fn step(carry: Carry, line: &str, first_line: bool) -> Carry {
     }
 }
 
-fn fence_run(rest: &str) -> Option<(u8, usize)> {
+pub(super) fn fence_run(rest: &str) -> Option<(u8, usize)> {
     let marker = *rest.as_bytes().first()?;
     if marker != b'`' && marker != b'~' {
         return None;
@@ -117,7 +117,7 @@ fn fence_run(rest: &str) -> Option<(u8, usize)> {
     (len >= 3).then_some((marker, len))
 }
 
-fn opens_fence(rest: &str) -> Option<(u8, usize)> {
+pub(super) fn opens_fence(rest: &str) -> Option<(u8, usize)> {
     let (marker, len) = fence_run(rest)?;
     // A backtick fence's info string may not contain backticks (else it is inline code).
     if marker == b'`' && rest[len..].contains('`') {
@@ -206,7 +206,7 @@ pub fn is_reset_line(line: &str, previous_blank: bool) -> bool {
     if previous_blank {
         return true;
     }
-    is_atx_heading(line) || is_bullet_with_content(line)
+    is_atx_heading(line) || is_bullet_with_content(line) || is_first_ordered_item(line)
 }
 
 pub fn is_atx_heading(line: &str) -> bool {
@@ -216,6 +216,16 @@ pub fn is_atx_heading(line: &str) -> bool {
             line.as_bytes().get(hashes),
             None | Some(b' ' | b'\t' | b'\r' | b'\n')
         )
+}
+
+/// `1. text` or `1) text`: an ordered item that may interrupt a paragraph (another start
+/// number may not, so `2. text` could be a paragraph's continuation).
+fn is_first_ordered_item(line: &str) -> bool {
+    let b = line.as_bytes();
+    b.first() == Some(&b'1')
+        && matches!(b.get(1), Some(b'.' | b')'))
+        && matches!(b.get(2), Some(b' ' | b'\t'))
+        && !is_blank(&line[3..])
 }
 
 fn is_bullet_with_content(line: &str) -> bool {
@@ -314,6 +324,10 @@ mod tests {
         assert!(!is_reset_line("#hashtag", false));
         assert!(!is_reset_line("", true));
         assert!(!is_reset_line("---", true));
+        assert!(is_reset_line("1. [ ] **1.2** Item", false));
+        assert!(is_reset_line("1) Item", false));
+        assert!(!is_reset_line("2. Item", false));
+        assert!(!is_reset_line("1.", false));
         assert!(!is_reset_line("+++", true));
     }
 }
