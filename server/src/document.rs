@@ -1,5 +1,5 @@
 //! One open document: the rope, its chunks (the scanned lines of each, and the
-//! tree-sitter tree of the large ones), and its version.
+//! tree-sitter tree of the large ones that are not plain), and its version.
 //!
 //! Chunks start only on lines where Markdown's block state resets (see `syntax::carry`),
 //! and among those only where a hash of the line's ID says so, so that chunk boundaries are a
@@ -361,9 +361,17 @@ fn chunk_text(rope: &Rope, range: Range<usize>) -> Cow<'_, str> {
 
 fn build_chunk(rope: &Rope, range: Range<usize>, old: Option<&Tree>) -> Chunk {
     let text = chunk_text(rope, range.clone());
-    let tree = syntax::parse(&text, old);
     let line_count = range.len();
-    let classes = syntax::classify(&tree, &text, line_count);
+    // A plain chunk (headings, paragraphs, bullet lists) is classified by a line scan that
+    // agrees with tree-sitter-md there and costs a fraction of a parse; it needs no tree.
+    let (classes, tree) = match syntax::plain::classify(&text, line_count) {
+        Some(classes) => (classes, None),
+        None => {
+            let tree = syntax::parse(&text, old);
+            let classes = syntax::classify(&tree, &text, line_count);
+            (classes, (line_count >= KEEP_TREE_LINES).then_some(tree))
+        }
+    };
     let lines: Arc<[LineItem]> = split_lines(&text)
         .take(line_count)
         .zip(classes)
@@ -373,7 +381,7 @@ fn build_chunk(rope: &Rope, range: Range<usize>, old: Option<&Tree>) -> Chunk {
     Chunk {
         start_line: range.start,
         line_count,
-        tree: (line_count >= KEEP_TREE_LINES).then_some(tree),
+        tree,
         lines,
     }
 }

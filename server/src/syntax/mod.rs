@@ -5,6 +5,7 @@
 //! node's own line does not show.
 
 pub mod carry;
+pub mod plain;
 
 use std::cell::RefCell;
 use std::sync::OnceLock;
