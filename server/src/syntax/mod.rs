@@ -1,4 +1,5 @@
-//! Block-level Markdown parsing with tree-sitter-md, one chunk at a time.
+//! Block-level Markdown parsing with tree-sitter-md, one chunk at a time, and a line scan
+//! ([`plain`]) that classifies the chunks it fully understands without it.
 //!
 //! Only the block grammar runs: the inline grammar is slow to re-parse and its incremental
 //! trees were seen to drift from a fresh parse, and the rules need nothing from it that a
