@@ -352,3 +352,89 @@ fn agrees_with_tree_sitter_on_random_chunks() {
 fn agrees_with_tree_sitter_on_many_random_chunks() {
     differential(2_000_000, 7);
 }
+
+/// A whole task list laid out as people write one, varied at random: the list marker and
+/// the spaces after it, the indentation unit (two to four spaces, or a tab), checkboxes
+/// and bold IDs, blank lines, notes as sub-bullets, continuation lines or lazy lines,
+/// fenced code and comments inside items, headings between phases.
+fn structured_list(rng: &mut Lcg) -> String {
+    let unit = ["  ", "   ", "    ", "\t"][rng.next(4)];
+    let marker = ["-", "*", "+", "1.", "1)"][rng.next(5)];
+    let mut text = String::new();
+    for phase in 1..=1 + rng.next(3) {
+        if rng.next(2) == 0 {
+            text.push_str(&format!("## Phase {phase}\n"));
+            if rng.next(2) == 0 {
+                text.push('\n');
+            }
+        }
+        structured_item(rng, unit, marker, 0, &format!("1.{phase}"), &mut text);
+        if rng.next(3) == 0 {
+            text.push('\n');
+        }
+    }
+    text
+}
+
+fn structured_item(
+    rng: &mut Lcg,
+    unit: &str,
+    marker: &str,
+    depth: usize,
+    id: &str,
+    text: &mut String,
+) {
+    let indent = unit.repeat(depth);
+    let inner = unit.repeat(depth + 1);
+    let spaces = " ".repeat(1 + rng.next(6) / 4);
+    let checkbox = ["", "[ ] ", "[x] "][rng.next(3)];
+    let shown = if rng.next(2) == 0 {
+        format!("**{id}**")
+    } else {
+        id.to_string()
+    };
+    text.push_str(&format!(
+        "{indent}{marker}{spaces}{checkbox}{shown} Add part {id}\n"
+    ));
+    match rng.next(6) {
+        0 => text.push_str(&format!("{inner}- Dependencies: None\n")),
+        1 => text.push_str(&format!("{inner}(Dependencies: None | Stage Gate: ok)\n")),
+        2 => text.push_str("Dependencies: None, a lazy line\n"),
+        3 => text.push_str(&format!("{inner}```sh\n{inner}make {id}\n\n{inner}```\n")),
+        4 => text.push_str(&format!("{inner}<!-- {marker} {id}.9 dropped -->\n")),
+        _ => {}
+    }
+    if rng.next(4) == 0 {
+        text.push('\n');
+    }
+    if depth < 3 {
+        for child in 1..=rng.next(4) {
+            structured_item(rng, unit, marker, depth + 1, &format!("{id}.{child}"), text);
+        }
+    }
+}
+
+#[test]
+fn agrees_with_tree_sitter_on_structured_lists() {
+    let mut rng = Lcg(3);
+    let (mut chunks, mut accepted) = (0, 0);
+    for _ in 0..1_000 {
+        let text = structured_list(&mut rng);
+        agrees(&text);
+        let doc = crate::document::Document::new(&text, 1);
+        for chunk in doc.chunks() {
+            let start = doc.rope().line_to_byte(chunk.start_line);
+            let end = doc
+                .rope()
+                .line_to_byte((chunk.start_line + chunk.line_count).min(doc.line_count()));
+            chunks += 1;
+            if agrees(&doc.rope().byte_slice(start..end).to_string()) {
+                accepted += 1;
+            }
+        }
+    }
+    assert!(
+        accepted * 2 > chunks,
+        "{accepted} of {chunks} chunks accepted"
+    );
+}
