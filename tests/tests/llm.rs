@@ -821,3 +821,112 @@ fn scaffold_writes_a_skeleton_without_a_model() {
     );
     assert!(workspace.path("ai_docs/tasks/task_outcomes.md").is_file());
 }
+
+#[test]
+fn a_model_command_from_the_workspace_runs_only_once_the_user_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let answer = dir.path().join("answer.json");
+    std::fs::write(&answer, intake_answer()).unwrap();
+    let command = format!("cat >/dev/null; cat '{}'", answer.display());
+    let workspace = Workspace::new(&format!(
+        "provider = \"command\"\ncommand = \"{command}\"\n"
+    ));
+    let uri = workspace.uri("tasks_list.md");
+    let mut client = start(&workspace);
+    client.did_open(&uri, 1, PLAN);
+    client.wait_for_diagnostics(&uri, 1);
+    let questions = |client: &Client| {
+        client
+            .inbox()
+            .filter(|m| m["method"] == "window/showMessageRequest")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+
+    // Declined: nothing runs, and the user is told why.
+    client.set_responder(|request| match request["method"].as_str() {
+        Some("window/showMessageRequest") => Some(json!({"title": "Do not run"})),
+        Some("workspace/applyEdit") => Some(json!({"applied": true})),
+        _ => None,
+    });
+    let result = execute(
+        &mut client,
+        "wbs-lsp.expand",
+        json!({"uri": uri, "id": "1.1.2"}),
+    );
+    assert_eq!(result["applied"], false, "{result}");
+    assert!(
+        result["error"].as_str().unwrap().contains("was not run"),
+        "{result}"
+    );
+    let asked = questions(&client);
+    assert_eq!(asked.len(), 1);
+    let message = asked[0]["params"]["message"].as_str().unwrap();
+    assert!(message.contains(&command), "{message}");
+    let choices: Vec<&str> = asked[0]["params"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(choices, ["Run it", "Do not run"]);
+
+    // Agreed: it runs, and is not asked about again in this session.
+    client.set_responder(|request| match request["method"].as_str() {
+        Some("window/showMessageRequest") => Some(json!({"title": "Run it"})),
+        Some("workspace/applyEdit") => Some(json!({"applied": true})),
+        _ => None,
+    });
+    let result = execute(
+        &mut client,
+        "wbs-lsp.expand",
+        json!({"uri": uri, "id": "1.1.2"}),
+    );
+    assert_eq!(result["applied"], true, "{result}");
+    client.set_responder(|request| match request["method"].as_str() {
+        Some("window/showMessageRequest") => Some(json!({"title": "Do not run"})),
+        Some("workspace/applyEdit") => Some(json!({"applied": true})),
+        _ => None,
+    });
+    let result = execute(
+        &mut client,
+        "wbs-lsp.expand",
+        json!({"uri": uri, "id": "1.1.2"}),
+    );
+    assert_eq!(result["applied"], true, "{result}");
+    assert_eq!(questions(&client).len(), 2);
+}
+
+#[test]
+fn a_model_command_from_the_users_settings_runs_without_asking() {
+    let dir = tempfile::tempdir().unwrap();
+    let answer = dir.path().join("answer.json");
+    std::fs::write(&answer, intake_answer()).unwrap();
+    let command = format!("cat >/dev/null; cat '{}'", answer.display());
+    let workspace = Workspace::new("");
+    let root = file_uri(workspace.dir.path());
+    let mut client = Client::spawn_with_env(&[], &[]);
+    client.initialize_with(json!({
+        "rootUri": root,
+        "workspaceFolders": [{"uri": root, "name": "w"}],
+        "initializationOptions": {"llm": {"provider": "command", "command": command}},
+        "capabilities": {"workspace": {"applyEdit": true}},
+    }));
+    client.set_responder(|request| match request["method"].as_str() {
+        Some("window/showMessageRequest") => Some(json!({"title": "Do not run"})),
+        Some("workspace/applyEdit") => Some(json!({"applied": true})),
+        _ => None,
+    });
+    let uri = workspace.uri("tasks_list.md");
+    client.did_open(&uri, 1, PLAN);
+    client.wait_for_diagnostics(&uri, 1);
+    let result = execute(
+        &mut client,
+        "wbs-lsp.expand",
+        json!({"uri": uri, "id": "1.1.2"}),
+    );
+    assert_eq!(result["applied"], true, "{result}");
+    assert!(!client
+        .inbox()
+        .any(|m| m["method"] == "window/showMessageRequest"));
+}

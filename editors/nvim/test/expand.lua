@@ -123,6 +123,14 @@ local function main()
   assert(action.kind == "quickfix", "kind " .. tostring(action.kind))
   out("code action: " .. action.title)
 
+  -- The model command comes from the workspace's .wbs-lsp.toml, so the server asks before
+  -- running it; answer as a user who agrees would.
+  local asked
+  vim.lsp.handlers["window/showMessageRequest"] = function(_, request)
+    asked = request
+    return { title = "Run it" }
+  end
+
   -- Run it as Neovim runs a code action's command; the server applies the edit itself.
   client:exec_cmd(action.command, { bufnr = buf })
   assert(vim.wait(TIMEOUT, function()
@@ -137,6 +145,8 @@ local function main()
   assert(table.concat(got, "\n") == table.concat(want, "\n"),
     "buffer after the expansion:\n" .. table.concat(got, "\n") .. "\n\nwanted:\n" .. table.concat(want, "\n"))
   out("buffer after the expansion is as expected (" .. #got .. " lines)")
+  assert(asked and asked.message:find("model.sh", 1, true), "the server did not ask: " .. vim.inspect(asked))
+  out("asked before running the workspace's model command: " .. asked.message)
   assert(vim.wait(TIMEOUT, function()
     return progress[#progress] == "end"
   end, 50), "progress: " .. table.concat(progress, ", "))

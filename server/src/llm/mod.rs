@@ -14,4 +14,4 @@ pub mod testing;
 
 pub use answer::{parse_answer, tasks_schema, ProposedTask};
 pub use provider::{Event, Llm, LlmError, Prompt};
-pub use settings::{LlmSettings, ProviderKind};
+pub use settings::{CommandLine, LlmSettings, ProviderKind};

@@ -25,7 +25,7 @@ use crate::actions::fix_all;
 use crate::config::Config;
 use crate::expand::{self, Source};
 use crate::generate;
-use crate::llm::{Llm, LlmError};
+use crate::llm::{CommandLine, Llm, LlmError, ProviderKind};
 use crate::llm_commands::relative_link;
 use crate::model::id::TaskId;
 
@@ -248,9 +248,58 @@ fn progress_channel() -> (impl FnMut(String) + Send, mpsc::UnboundedReceiver<Str
 }
 
 /// The LLM of a document's configuration, or the error for the user.
-fn llm_for(config: &Config) -> std::result::Result<Llm, LlmError> {
-    Llm::new(http(), &config.llm, &|name| std::env::var(name).ok())
+///
+/// A `command` model named only by a workspace's `.wbs-lsp.toml` runs a program that came
+/// with the repository, so the user is asked before its first run in a session (VS Code's
+/// Restricted Mode refuses it before it gets here); a command from the client's own
+/// settings runs without asking.
+async fn llm_for(backend: &Backend, config: &Config) -> std::result::Result<Llm, LlmError> {
+    let llm = Llm::new(http(), &config.llm, &|name| std::env::var(name).ok())?;
+    if config.llm.provider() != ProviderKind::Command {
+        return Ok(llm);
+    }
+    let Some(command) = &config.llm.command else {
+        return Ok(llm);
+    };
+    if backend.client_llm_command().as_ref() == Some(command) {
+        return Ok(llm);
+    }
+    let shown = match command {
+        CommandLine::Shell(line) => line.clone(),
+        CommandLine::Argv(argv) => argv.join(" "),
+    };
+    if backend.command_approved(&shown) {
+        return Ok(llm);
+    }
+    let item = |title: &str| MessageActionItem {
+        title: title.to_string(),
+        properties: Default::default(),
+    };
+    let question = format!(
+        "This workspace's .wbs-lsp.toml asks wbs-lsp to run `{shown}` as the model. Run it? \
+         (Asked once per session; a command in your own settings is not asked about.)"
+    );
+    let answer = backend
+        .client()
+        .show_message_request(
+            MessageType::WARNING,
+            question,
+            Some(vec![item(RUN_COMMAND), item(DO_NOT_RUN)]),
+        )
+        .await;
+    match answer {
+        Ok(Some(choice)) if choice.title == RUN_COMMAND => {
+            backend.approve_command(shown);
+            Ok(llm)
+        }
+        _ => Err(LlmError::Settings(format!(
+            "the model command `{shown}` from the workspace's .wbs-lsp.toml was not run"
+        ))),
+    }
 }
+
+const RUN_COMMAND: &str = "Run it";
+const DO_NOT_RUN: &str = "Do not run";
 
 /// The workspace folder a path lies in, else the first folder.
 fn workspace_root(backend: &Backend, path: Option<&Path>) -> Option<PathBuf> {
@@ -362,7 +411,7 @@ async fn expand_command(
         }
     };
     let what = format!("Expanding {id}");
-    let llm = match llm_for(&config) {
+    let llm = match llm_for(backend, &config).await {
         Ok(llm) => llm,
         Err(e) => return failed(backend, e, &what).await,
     };
@@ -573,7 +622,7 @@ async fn generate_command(
     let config = backend.config(&args.uri);
     let what = "Generating the task list".to_string();
     let target = output_path(backend, &wbs_path).map_err(request_failed)?;
-    let llm = match llm_for(&config) {
+    let llm = match llm_for(backend, &config).await {
         Ok(llm) => llm,
         Err(e) => return failed(backend, e, &what).await,
     };

@@ -82,6 +82,8 @@ struct Settings {
     files: HashMap<PathBuf, CachedConfigFile>,
     /// Configuration errors already shown, so one error is shown once.
     shown_errors: HashSet<String>,
+    /// Model commands from a workspace's `.wbs-lsp.toml` that the user agreed to run.
+    approved_commands: HashSet<String>,
     /// The client creates progress tokens on request (`window/workDoneProgress/create`).
     work_done_progress: bool,
     /// The client opens documents on request (`window/showDocument`).
@@ -186,6 +188,23 @@ impl Backend {
     }
 
     /// The workspace folders the server may read files in.
+    /// The `command` model that the client's own settings name, if any.
+    pub fn client_llm_command(&self) -> Option<crate::llm::CommandLine> {
+        let settings = self.settings.lock().expect("settings");
+        settings.client.llm.as_ref().and_then(|l| l.command.clone())
+    }
+
+    /// Whether the user agreed, this session, to run the workspace's model command `shown`.
+    pub fn command_approved(&self, shown: &str) -> bool {
+        let settings = self.settings.lock().expect("settings");
+        settings.approved_commands.contains(shown)
+    }
+
+    pub fn approve_command(&self, shown: String) {
+        let mut settings = self.settings.lock().expect("settings");
+        settings.approved_commands.insert(shown);
+    }
+
     pub fn folders(&self) -> Vec<PathBuf> {
         self.settings.lock().expect("settings").folders.clone()
     }
