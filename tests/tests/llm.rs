@@ -930,3 +930,38 @@ fn a_model_command_from_the_users_settings_runs_without_asking() {
         .inbox()
         .any(|m| m["method"] == "window/showMessageRequest"));
 }
+
+#[test]
+fn a_key_goes_to_an_endpoint_from_the_workspace_only_once_the_user_agrees() {
+    // Declined here, so nothing is sent anywhere (the host does not exist either).
+    let workspace = Workspace::new(&format!(
+        "base_url = \"https://llm.example.invalid/v1\"\nmodel = \"m\"\napi_key_env = \"{KEY_ENV}\"\n"
+    ));
+    let uri = workspace.uri("tasks_list.md");
+    let mut client = start(&workspace);
+    client.did_open(&uri, 1, PLAN);
+    client.wait_for_diagnostics(&uri, 1);
+    client.set_responder(|request| match request["method"].as_str() {
+        Some("window/showMessageRequest") => Some(json!({"title": "Do not send"})),
+        _ => None,
+    });
+    let result = execute(
+        &mut client,
+        "wbs-lsp.expand",
+        json!({"uri": uri, "id": "1.1.2"}),
+    );
+    assert_eq!(result["applied"], false, "{result}");
+    assert!(
+        result["error"].as_str().unwrap().contains("was not sent"),
+        "{result}"
+    );
+    let asked = client.wait_for("the question", |m| {
+        m["method"] == "window/showMessageRequest"
+    });
+    let message = asked["params"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(KEY_ENV) && message.contains("https://llm.example.invalid/v1"),
+        "{message}"
+    );
+    assert_no_key(&client, None);
+}

@@ -302,6 +302,11 @@ impl Llm {
             .unwrap_or_else(|_| reqwest::Client::new())
     }
 
+    /// The environment variable whose key goes with each request, when a key is sent.
+    pub fn sends_key_from(&self) -> Option<&str> {
+        self.key.as_ref().and(self.key_env.as_deref())
+    }
+
     /// Checks the settings (a model is named, a command is given, …); reads the API key
     /// from the named environment variable through `env`.
     pub fn new(

@@ -249,57 +249,116 @@ fn progress_channel() -> (impl FnMut(String) + Send, mpsc::UnboundedReceiver<Str
 
 /// The LLM of a document's configuration, or the error for the user.
 ///
-/// A `command` model named only by a workspace's `.wbs-lsp.toml` runs a program that came
-/// with the repository, so the user is asked before its first run in a session (VS Code's
-/// Restricted Mode refuses it before it gets here); a command from the client's own
-/// settings runs without asking.
+/// A workspace's `.wbs-lsp.toml` comes with the repository, so two of its `[llm]` settings
+/// need the user's word before their first use in a session (VS Code's Restricted Mode
+/// refuses LLM commands in untrusted folders before they get here): a `command` model,
+/// which runs a program, and a `base_url` off this machine that would receive the user's
+/// API key. The same settings in the client's own configuration are used without asking.
 async fn llm_for(backend: &Backend, config: &Config) -> std::result::Result<Llm, LlmError> {
     let llm = Llm::new(http(), &config.llm, &|name| std::env::var(name).ok())?;
-    if config.llm.provider() != ProviderKind::Command {
+    let own = backend.client_llm_settings();
+    if config.llm.provider() == ProviderKind::Command {
+        let Some(command) = config
+            .llm
+            .command
+            .as_ref()
+            .filter(|&c| own.command.as_ref() != Some(c))
+        else {
+            return Ok(llm);
+        };
+        let shown = match command {
+            CommandLine::Shell(line) => line.clone(),
+            CommandLine::Argv(argv) => argv.join(" "),
+        };
+        let question = format!(
+            "This workspace's .wbs-lsp.toml asks wbs-lsp to run `{shown}` as the model. \
+             Run it? (Asked once per session; a command in your own settings is not asked about.)"
+        );
+        let refusal =
+            format!("the model command `{shown}` from the workspace's .wbs-lsp.toml was not run");
+        ask_once(
+            backend,
+            format!("run {shown}"),
+            question,
+            [RUN_COMMAND, DO_NOT_RUN],
+            refusal,
+        )
+        .await?;
         return Ok(llm);
     }
-    let Some(command) = &config.llm.command else {
-        return Ok(llm);
-    };
-    if backend.client_llm_command().as_ref() == Some(command) {
-        return Ok(llm);
+    let url = config.llm.base_url();
+    let from_workspace = config.llm.base_url.is_some() && own.base_url != config.llm.base_url;
+    if let Some(key_env) = llm
+        .sends_key_from()
+        .filter(|_| from_workspace && !is_loopback(&url))
+    {
+        let question = format!(
+            "This workspace's .wbs-lsp.toml sends your API key from {key_env} to {url}. \
+             Send it? (Asked once per session; an endpoint in your own settings is not asked about.)"
+        );
+        let refusal = format!(
+            "your key from {key_env} was not sent to {url}, the endpoint the workspace's .wbs-lsp.toml names"
+        );
+        ask_once(
+            backend,
+            format!("send {key_env} to {url}"),
+            question,
+            [SEND_KEY, DO_NOT_SEND],
+            refusal,
+        )
+        .await?;
     }
-    let shown = match command {
-        CommandLine::Shell(line) => line.clone(),
-        CommandLine::Argv(argv) => argv.join(" "),
-    };
-    if backend.command_approved(&shown) {
-        return Ok(llm);
+    Ok(llm)
+}
+
+/// Asks `question` unless `what` was agreed to this session; the first choice agrees.
+async fn ask_once(
+    backend: &Backend,
+    what: String,
+    question: String,
+    choices: [&str; 2],
+    refusal: String,
+) -> std::result::Result<(), LlmError> {
+    if backend.approved(&what) {
+        return Ok(());
     }
     let item = |title: &str| MessageActionItem {
         title: title.to_string(),
         properties: Default::default(),
     };
-    let question = format!(
-        "This workspace's .wbs-lsp.toml asks wbs-lsp to run `{shown}` as the model. Run it? \
-         (Asked once per session; a command in your own settings is not asked about.)"
-    );
     let answer = backend
         .client()
         .show_message_request(
             MessageType::WARNING,
             question,
-            Some(vec![item(RUN_COMMAND), item(DO_NOT_RUN)]),
+            Some(choices.iter().map(|c| item(c)).collect()),
         )
         .await;
     match answer {
-        Ok(Some(choice)) if choice.title == RUN_COMMAND => {
-            backend.approve_command(shown);
-            Ok(llm)
+        Ok(Some(choice)) if choice.title == choices[0] => {
+            backend.approve(what);
+            Ok(())
         }
-        _ => Err(LlmError::Settings(format!(
-            "the model command `{shown}` from the workspace's .wbs-lsp.toml was not run"
-        ))),
+        _ => Err(LlmError::Settings(refusal)),
     }
+}
+
+/// Whether `url` points at this machine, where a key stays.
+fn is_loopback(url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = url.host_str().unwrap_or("").trim_matches(['[', ']']);
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 const RUN_COMMAND: &str = "Run it";
 const DO_NOT_RUN: &str = "Do not run";
+const SEND_KEY: &str = "Send the key";
+const DO_NOT_SEND: &str = "Do not send";
 
 /// The workspace folder a path lies in, else the first folder.
 fn workspace_root(backend: &Backend, path: Option<&Path>) -> Option<PathBuf> {
@@ -827,6 +886,26 @@ async fn fix_all_command(backend: &Backend, args: Arguments) -> Result<Option<Va
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn loopback_endpoints() {
+        for url in [
+            "http://127.0.0.1:11434/v1",
+            "http://localhost:8080",
+            "http://[::1]:1/v1",
+            "http://127.3.4.5/",
+        ] {
+            assert!(is_loopback(url), "{url}");
+        }
+        for url in [
+            "https://api.openai.com/v1",
+            "http://10.0.0.1/",
+            "http://localhost.evil.example/",
+            "not a url",
+        ] {
+            assert!(!is_loopback(url), "{url}");
+        }
+    }
 
     #[test]
     fn relative_links() {

@@ -82,8 +82,9 @@ struct Settings {
     files: HashMap<PathBuf, CachedConfigFile>,
     /// Configuration errors already shown, so one error is shown once.
     shown_errors: HashSet<String>,
-    /// Model commands from a workspace's `.wbs-lsp.toml` that the user agreed to run.
-    approved_commands: HashSet<String>,
+    /// What a workspace's `[llm]` table asked and the user agreed to: a model command to
+    /// run, a key to send to an endpoint.
+    approved: HashSet<String>,
     /// The client creates progress tokens on request (`window/workDoneProgress/create`).
     work_done_progress: bool,
     /// The client opens documents on request (`window/showDocument`).
@@ -188,21 +189,21 @@ impl Backend {
     }
 
     /// The workspace folders the server may read files in.
-    /// The `command` model that the client's own settings name, if any.
-    pub fn client_llm_command(&self) -> Option<crate::llm::CommandLine> {
+    /// The `[llm]` keys that the client's own settings set.
+    pub fn client_llm_settings(&self) -> crate::llm::LlmSettings {
         let settings = self.settings.lock().expect("settings");
-        settings.client.llm.as_ref().and_then(|l| l.command.clone())
+        settings.client.llm.clone().unwrap_or_default()
     }
 
-    /// Whether the user agreed, this session, to run the workspace's model command `shown`.
-    pub fn command_approved(&self, shown: &str) -> bool {
+    /// Whether the user agreed, this session, to what a workspace's `[llm]` table asks.
+    pub fn approved(&self, what: &str) -> bool {
         let settings = self.settings.lock().expect("settings");
-        settings.approved_commands.contains(shown)
+        settings.approved.contains(what)
     }
 
-    pub fn approve_command(&self, shown: String) {
+    pub fn approve(&self, what: String) {
         let mut settings = self.settings.lock().expect("settings");
-        settings.approved_commands.insert(shown);
+        settings.approved.insert(what);
     }
 
     pub fn folders(&self) -> Vec<PathBuf> {
