@@ -30,7 +30,8 @@ const PARSE_RUNS_PER_THREAD: usize = 8;
 pub struct Chunk {
     pub start_line: usize,
     pub line_count: usize,
-    /// Kept only for large chunks, where an incremental reparse pays: a tree costs tens of
+    /// Kept only for large chunks that tree-sitter parsed (plain chunks are classified by a
+    /// line scan and have none), where an incremental reparse pays: a tree costs tens of
     /// bytes per byte of text, and a small chunk reparses from scratch in microseconds.
     tree: Option<Tree>,
     pub lines: Arc<[LineItem]>,
@@ -103,6 +104,14 @@ impl Document {
         })
     }
 
+    /// The text of one of this document's chunks, line breaks included.
+    pub fn chunk_text(&self, chunk: &Chunk) -> Cow<'_, str> {
+        chunk_text(
+            &self.rope,
+            chunk.start_line..chunk.start_line + chunk.line_count,
+        )
+    }
+
     /// The tree of each chunk as an S-expression (for comparing against a fresh parse).
     pub fn trees(&self) -> Vec<(usize, String)> {
         self.chunks
@@ -110,11 +119,9 @@ impl Document {
             .map(|c| {
                 let sexp = match &c.tree {
                     Some(tree) => tree.root_node().to_sexp(),
-                    None => {
-                        let text =
-                            chunk_text(&self.rope, c.start_line..c.start_line + c.line_count);
-                        syntax::parse(&text, None).root_node().to_sexp()
-                    }
+                    None => syntax::parse(&self.chunk_text(c), None)
+                        .root_node()
+                        .to_sexp(),
                 };
                 (c.start_line, sexp)
             })
@@ -496,15 +503,7 @@ mod tests {
                 "intro\n\n{fence}\n1.1 Add a\n{fence}\n\n1.2 Add b\n"
             ));
         }
-        for style in [
-            crate::testgen::Style::Seed,
-            crate::testgen::Style::Nested,
-            crate::testgen::Style::Ordered,
-            crate::testgen::Style::Tabs,
-            crate::testgen::Style::Commented,
-            crate::testgen::Style::Fenced,
-            crate::testgen::Style::Tables,
-        ] {
+        for style in crate::testgen::Style::ALL {
             texts.push(crate::testgen::task_list(3_000, style));
         }
         texts.push("Intro\n1. Install\n1) Build\n2. Later\n   1. Nested\n1. Back\n".into());

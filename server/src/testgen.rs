@@ -35,6 +35,16 @@ pub enum Style {
 }
 
 impl Style {
+    pub const ALL: [Style; 7] = [
+        Style::Seed,
+        Style::Nested,
+        Style::Ordered,
+        Style::Tabs,
+        Style::Commented,
+        Style::Fenced,
+        Style::Tables,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Style::Seed => "seed",
@@ -48,16 +58,7 @@ impl Style {
     }
 
     pub fn parse(name: &str) -> Option<Style> {
-        match name {
-            "seed" => Some(Style::Seed),
-            "nested" => Some(Style::Nested),
-            "ordered" => Some(Style::Ordered),
-            "tabs" => Some(Style::Tabs),
-            "commented" => Some(Style::Commented),
-            "fenced" => Some(Style::Fenced),
-            "tables" => Some(Style::Tables),
-            _ => None,
-        }
+        Style::ALL.into_iter().find(|style| style.as_str() == name)
     }
 }
 
@@ -270,12 +271,7 @@ impl Gen {
                 self.line(&format!("### Stage {stage}: {title}"));
                 self.line(&format!("(Dependencies: {deps} | Stage Gate: {gate})"));
             }
-            Style::Nested
-            | Style::Ordered
-            | Style::Tabs
-            | Style::Commented
-            | Style::Fenced
-            | Style::Tables => {
+            _ => {
                 if stage > 1 {
                     self.blank();
                 }
@@ -310,12 +306,7 @@ impl Gen {
                 }
                 self.line(&line);
             }
-            Style::Nested
-            | Style::Ordered
-            | Style::Tabs
-            | Style::Commented
-            | Style::Fenced
-            | Style::Tables => {
+            _ => {
                 let done = if self.one_in(5) { 'x' } else { ' ' };
                 self.line(&format!("{indent}{marker} [{done}] **{id}** {title}"));
                 if let Some((deps, gate)) = notes {
@@ -415,24 +406,25 @@ impl Gen {
                 self.check_tasks(0, stage, &id, defect == Some(Defect::MissingVerify));
                 self.blank();
             }
-            Style::Nested
-            | Style::Ordered
-            | Style::Tabs
-            | Style::Commented
-            | Style::Fenced
-            | Style::Tables => {
-                if self.style == Style::Commented {
-                    self.line("  <!-- reviewed: the checks below close this phase -->");
-                }
-                if self.style == Style::Fenced {
-                    self.line("  ```sh");
-                    self.line(&format!("  make check PHASE={id}"));
-                    self.line("  ```");
-                }
-                if self.style == Style::Tables {
-                    self.line("  | Check | Owner |");
-                    self.line("  |---|---|");
-                    self.line(&format!("  | make check PHASE={id} | CI |"));
+            _ => {
+                let extra = match self.style {
+                    Style::Commented => {
+                        vec!["  <!-- reviewed: the checks below close this phase -->".into()]
+                    }
+                    Style::Fenced => vec![
+                        "  ```sh".into(),
+                        format!("  make check PHASE={id}"),
+                        "  ```".into(),
+                    ],
+                    Style::Tables => vec![
+                        "  | Check | Owner |".into(),
+                        "  |---|---|".into(),
+                        format!("  | make check PHASE={id} | CI |"),
+                    ],
+                    _ => Vec::new(),
+                };
+                for line in extra {
+                    self.line(&line);
                 }
                 self.check_tasks(1, stage, &id, defect == Some(Defect::MissingVerify));
             }
@@ -478,15 +470,7 @@ mod tests {
 
     #[test]
     fn sizes_are_close_and_output_is_deterministic() {
-        for style in [
-            Style::Seed,
-            Style::Nested,
-            Style::Ordered,
-            Style::Tabs,
-            Style::Commented,
-            Style::Fenced,
-            Style::Tables,
-        ] {
+        for style in Style::ALL {
             for lines in [1_000, 10_000] {
                 let text = task_list(lines, style);
                 let n = text.lines().count();
@@ -498,15 +482,7 @@ mod tests {
 
     #[test]
     fn only_the_deliberate_defects_are_reported() {
-        for style in [
-            Style::Seed,
-            Style::Nested,
-            Style::Ordered,
-            Style::Tabs,
-            Style::Commented,
-            Style::Fenced,
-            Style::Tables,
-        ] {
+        for style in Style::ALL {
             let text = task_list(10_000, style);
             let codes = findings(&text);
             // Five defects; a gap or a duplicate may be reported twice (the node and its

@@ -822,12 +822,32 @@ fn scaffold_writes_a_skeleton_without_a_model() {
     assert!(workspace.path("ai_docs/tasks/task_outcomes.md").is_file());
 }
 
-#[test]
-fn a_model_command_from_the_workspace_runs_only_once_the_user_agrees() {
+/// Answers every question with `title` and applies every edit.
+fn answer_questions(client: &mut Client, title: &'static str) {
+    client.set_responder(move |request| match request["method"].as_str() {
+        Some("window/showMessageRequest") => Some(json!({ "title": title })),
+        Some("workspace/applyEdit") => Some(json!({"applied": true})),
+        _ => None,
+    });
+}
+
+/// A `command` model (a line for `sh -c`) that answers with `intake_answer`, and the
+/// folder holding its answer (kept while the command is used).
+fn answering_command() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().unwrap();
     let answer = dir.path().join("answer.json");
     std::fs::write(&answer, intake_answer()).unwrap();
     let command = format!("cat >/dev/null; cat '{}'", answer.display());
+    (dir, command)
+}
+
+fn expand_1_1_2(client: &mut Client, uri: &str) -> Value {
+    execute(client, "wbs-lsp.expand", json!({"uri": uri, "id": "1.1.2"}))
+}
+
+#[test]
+fn a_model_command_from_the_workspace_runs_only_once_the_user_agrees() {
+    let (_answer_dir, command) = answering_command();
     let workspace = Workspace::new(&format!(
         "provider = \"command\"\ncommand = \"{command}\"\n"
     ));
@@ -844,16 +864,8 @@ fn a_model_command_from_the_workspace_runs_only_once_the_user_agrees() {
     };
 
     // Declined: nothing runs, and the user is told why.
-    client.set_responder(|request| match request["method"].as_str() {
-        Some("window/showMessageRequest") => Some(json!({"title": "Do not run"})),
-        Some("workspace/applyEdit") => Some(json!({"applied": true})),
-        _ => None,
-    });
-    let result = execute(
-        &mut client,
-        "wbs-lsp.expand",
-        json!({"uri": uri, "id": "1.1.2"}),
-    );
+    answer_questions(&mut client, "Do not run");
+    let result = expand_1_1_2(&mut client, &uri);
     assert_eq!(result["applied"], false, "{result}");
     assert!(
         result["error"].as_str().unwrap().contains("was not run"),
@@ -872,37 +884,18 @@ fn a_model_command_from_the_workspace_runs_only_once_the_user_agrees() {
     assert_eq!(choices, ["Run it", "Do not run"]);
 
     // Agreed: it runs, and is not asked about again in this session.
-    client.set_responder(|request| match request["method"].as_str() {
-        Some("window/showMessageRequest") => Some(json!({"title": "Run it"})),
-        Some("workspace/applyEdit") => Some(json!({"applied": true})),
-        _ => None,
-    });
-    let result = execute(
-        &mut client,
-        "wbs-lsp.expand",
-        json!({"uri": uri, "id": "1.1.2"}),
-    );
+    answer_questions(&mut client, "Run it");
+    let result = expand_1_1_2(&mut client, &uri);
     assert_eq!(result["applied"], true, "{result}");
-    client.set_responder(|request| match request["method"].as_str() {
-        Some("window/showMessageRequest") => Some(json!({"title": "Do not run"})),
-        Some("workspace/applyEdit") => Some(json!({"applied": true})),
-        _ => None,
-    });
-    let result = execute(
-        &mut client,
-        "wbs-lsp.expand",
-        json!({"uri": uri, "id": "1.1.2"}),
-    );
+    answer_questions(&mut client, "Do not run");
+    let result = expand_1_1_2(&mut client, &uri);
     assert_eq!(result["applied"], true, "{result}");
     assert_eq!(questions(&client).len(), 2);
 }
 
 #[test]
 fn a_model_command_from_the_users_settings_runs_without_asking() {
-    let dir = tempfile::tempdir().unwrap();
-    let answer = dir.path().join("answer.json");
-    std::fs::write(&answer, intake_answer()).unwrap();
-    let command = format!("cat >/dev/null; cat '{}'", answer.display());
+    let (_answer_dir, command) = answering_command();
     let workspace = Workspace::new("");
     let root = file_uri(workspace.dir.path());
     let mut client = Client::spawn_with_env(&[], &[]);
@@ -912,19 +905,11 @@ fn a_model_command_from_the_users_settings_runs_without_asking() {
         "initializationOptions": {"llm": {"provider": "command", "command": command}},
         "capabilities": {"workspace": {"applyEdit": true}},
     }));
-    client.set_responder(|request| match request["method"].as_str() {
-        Some("window/showMessageRequest") => Some(json!({"title": "Do not run"})),
-        Some("workspace/applyEdit") => Some(json!({"applied": true})),
-        _ => None,
-    });
+    answer_questions(&mut client, "Do not run");
     let uri = workspace.uri("tasks_list.md");
     client.did_open(&uri, 1, PLAN);
     client.wait_for_diagnostics(&uri, 1);
-    let result = execute(
-        &mut client,
-        "wbs-lsp.expand",
-        json!({"uri": uri, "id": "1.1.2"}),
-    );
+    let result = expand_1_1_2(&mut client, &uri);
     assert_eq!(result["applied"], true, "{result}");
     assert!(!client
         .inbox()
@@ -932,7 +917,7 @@ fn a_model_command_from_the_users_settings_runs_without_asking() {
 }
 
 #[test]
-fn a_key_goes_to_an_endpoint_from_the_workspace_only_once_the_user_agrees() {
+fn a_key_is_not_sent_to_an_endpoint_from_the_workspace_unless_the_user_agrees() {
     // Declined here, so nothing is sent anywhere (the host does not exist either).
     let workspace = Workspace::new(&format!(
         "base_url = \"https://llm.example.invalid/v1\"\nmodel = \"m\"\napi_key_env = \"{KEY_ENV}\"\n"
@@ -941,15 +926,8 @@ fn a_key_goes_to_an_endpoint_from_the_workspace_only_once_the_user_agrees() {
     let mut client = start(&workspace);
     client.did_open(&uri, 1, PLAN);
     client.wait_for_diagnostics(&uri, 1);
-    client.set_responder(|request| match request["method"].as_str() {
-        Some("window/showMessageRequest") => Some(json!({"title": "Do not send"})),
-        _ => None,
-    });
-    let result = execute(
-        &mut client,
-        "wbs-lsp.expand",
-        json!({"uri": uri, "id": "1.1.2"}),
-    );
+    answer_questions(&mut client, "Do not send");
+    let result = expand_1_1_2(&mut client, &uri);
     assert_eq!(result["applied"], false, "{result}");
     assert!(
         result["error"].as_str().unwrap().contains("was not sent"),

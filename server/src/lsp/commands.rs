@@ -129,6 +129,14 @@ pub(super) enum Written {
     Cancelled,
 }
 
+/// A choice offered with `window/showMessageRequest`.
+pub(super) fn action_item(title: &str) -> MessageActionItem {
+    MessageActionItem {
+        title: title.to_string(),
+        properties: HashMap::new(),
+    }
+}
+
 /// Writes `contents` to `target` inside the workspace folders, creating its folder, and
 /// asks `question` before overwriting a file that differs: overwrite or cancel, and with
 /// `offer_open` also open the existing file.
@@ -167,15 +175,11 @@ pub(super) async fn write_asking(
         return Ok(Written::Unchanged);
     }
     if target.exists() {
-        let item = |title: &str| MessageActionItem {
-            title: title.to_string(),
-            properties: HashMap::new(),
-        };
-        let mut choices = vec![item(OVERWRITE)];
+        let mut choices = vec![action_item(OVERWRITE)];
         if offer_open {
-            choices.push(item(OPEN));
+            choices.push(action_item(OPEN));
         }
-        choices.push(item(CANCEL));
+        choices.push(action_item(CANCEL));
         let answer = backend
             .client()
             .show_message_request(MessageType::WARNING, question, Some(choices))

@@ -19,7 +19,9 @@ use tower_lsp_server::ls_types::notification::Progress as ProgressNotification;
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::Client;
 
-use super::commands::{ensure_inside, inside_folders, request_failed, write_asking, Written};
+use super::commands::{
+    action_item, ensure_inside, inside_folders, request_failed, write_asking, Written,
+};
 use super::server::{file_path, Backend};
 use crate::actions::fix_all;
 use crate::config::Config;
@@ -322,16 +324,12 @@ async fn ask_once(
     if backend.approved(&what) {
         return Ok(());
     }
-    let item = |title: &str| MessageActionItem {
-        title: title.to_string(),
-        properties: Default::default(),
-    };
     let answer = backend
         .client()
         .show_message_request(
             MessageType::WARNING,
             question,
-            Some(choices.iter().map(|c| item(c)).collect()),
+            Some(choices.into_iter().map(action_item).collect()),
         )
         .await;
     match answer {

@@ -188,7 +188,6 @@ impl Backend {
         with_analyzer(&self.analyzers, uri, work).await
     }
 
-    /// The workspace folders the server may read files in.
     /// The `[llm]` keys that the client's own settings set.
     pub fn client_llm_settings(&self) -> crate::llm::LlmSettings {
         let settings = self.settings.lock().expect("settings");
@@ -206,6 +205,7 @@ impl Backend {
         settings.approved.insert(what);
     }
 
+    /// The workspace folders the server may read files in.
     pub fn folders(&self) -> Vec<PathBuf> {
         self.settings.lock().expect("settings").folders.clone()
     }
